@@ -1,0 +1,32 @@
+"""Exceptions that carry what went wrong on the student's side of the boundary."""
+
+
+class SubmissionError(Exception):
+    """The student's code raised an exception (reported with its own traceback only)."""
+
+    def __init__(self, where: str, type_name: str, message: str, traceback: str = ""):
+        self.where, self.type_name, self.message, self.student_traceback = (
+            where, type_name, message, traceback)
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        text = f"{self.where} raised {self.type_name}: {self.message}"
+        if self.student_traceback:
+            text += "\n" + self.student_traceback
+        return text
+
+
+class WorkerLost(BaseException):
+    """The worker timed out, crashed, exited or broke the protocol.
+
+    A BaseException so that hypothesis does not shrink or retry a test that hung: the proxy
+    restarts the worker for the next test.
+    """
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+class GradingFailure(AssertionError):
+    """A check failed; the message is safe to show to students (no expected values)."""

@@ -1,0 +1,193 @@
+"""Plain-data wire format between the trusted parent and the sandboxed worker.
+
+Frames are an 8-byte big-endian length followed by UTF-8 JSON. Arrays travel as base64 ``.npy``
+bytes loaded with ``allow_pickle=False``; torch tensors as the same plus dtype/device. Nothing
+else crosses: an object that is not plain data is replaced by an ``Opaque`` marker.
+
+This module is copied next to the worker and must import only the standard library and numpy
+(torch lazily, in the worker).
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+HEADER = struct.Struct(">Q")
+# dtypes allowed to cross the boundary (numpy kind + itemsize); object/void/str arrays never do
+_ALLOWED_KINDS = {"b", "i", "u", "f", "c"}
+
+
+class WireError(ValueError):
+    """A frame or value that is not valid plain data."""
+
+
+@dataclass(frozen=True)
+class TensorData:
+    """A torch tensor as plain data: its values (numpy), torch dtype name and device."""
+
+    array: np.ndarray
+    dtype: str  # e.g. "torch.float32"
+    device: str  # e.g. "cpu", "cuda:0"
+    requires_grad: bool = False
+
+    @property
+    def shape(self):
+        return self.array.shape
+
+    def numpy(self) -> np.ndarray:
+        return self.array
+
+    def __array__(self, dtype=None, copy=None):
+        return self.array if dtype is None else self.array.astype(dtype)
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """Stands for a returned object that is not plain data (e.g. a cache object)."""
+
+    type_name: str
+
+    def __repr__(self):
+        return f"<{self.type_name} object>"
+
+
+# ---------------------------------------------------------------------------- arrays
+
+def _array_to_b64(a: np.ndarray) -> str:
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _array_from_b64(s: str) -> np.ndarray:
+    try:
+        raw = base64.b64decode(s.encode("ascii"), validate=True)
+        a = np.load(io.BytesIO(raw), allow_pickle=False)
+    except Exception as exc:  # malformed bytes from an untrusted worker
+        raise WireError(f"invalid array payload: {type(exc).__name__}") from None
+    if type(a) is not np.ndarray or a.dtype.kind not in _ALLOWED_KINDS:
+        raise WireError("array of a dtype that may not cross the boundary")
+    return a
+
+
+# ---------------------------------------------------------------------------- encode
+
+def to_plain(value, *, _depth: int = 0, _torch=None):
+    """Convert ``value`` into JSON-able plain data (worker side: anything may be hostile)."""
+    if _depth > 32:
+        raise WireError("value nested too deeply")
+    t = type(value)
+    if value is None or t is bool or t is str:
+        return value
+    if t is int:
+        if abs(value) > 2**63:
+            return {"__float__": repr(float(value))}
+        return value
+    if t is float:
+        return value if math.isfinite(value) else {"__float__": repr(value)}
+    if isinstance(value, np.generic) and value.dtype.kind in _ALLOWED_KINDS:
+        return {"__scalar__": _array_to_b64(np.asarray(value).reshape(()).copy())}
+    if isinstance(value, np.ndarray):
+        a = np.array(value, copy=True, subok=False)
+        if a.dtype.kind not in _ALLOWED_KINDS:
+            return {"__opaque__": f"ndarray[{a.dtype}]"}
+        return {"__ndarray__": _array_to_b64(a)}
+    if _torch is not None and isinstance(value, _torch.Tensor):
+        return _tensor_to_plain(value, _torch)
+    if t is TensorData:
+        return {"__tensor__": _array_to_b64(np.asarray(value.array)), "dtype": value.dtype,
+                "device": value.device, "requires_grad": value.requires_grad}
+    if t in (list, tuple):
+        key = "__list__" if t is list else "__tuple__"
+        return {key: [to_plain(v, _depth=_depth + 1, _torch=_torch) for v in value]}
+    if t is dict:
+        items = []
+        for k, v in value.items():
+            items.append([to_plain(k, _depth=_depth + 1, _torch=_torch),
+                          to_plain(v, _depth=_depth + 1, _torch=_torch)])
+        return {"__dict__": items}
+    return {"__opaque__": t.__name__[:100]}
+
+
+def _tensor_to_plain(t, torch):
+    base = t.detach()
+    dtype, device = str(base.dtype), str(base.device)
+    base = base.to("cpu")
+    if base.dtype in (torch.bfloat16,):
+        base = base.to(torch.float32)
+    a = np.array(base.resolve_conj().resolve_neg().numpy(), copy=True)
+    return {"__tensor__": _array_to_b64(a), "dtype": dtype, "device": device,
+            "requires_grad": bool(t.requires_grad)}
+
+
+# ---------------------------------------------------------------------------- decode
+
+def from_plain(obj, *, _depth: int = 0, tensor_factory=None):
+    """Rebuild a value from plain data produced by ``to_plain`` (parent side: strict).
+
+    ``tensor_factory(TensorData) -> object`` turns tensors into real tensors (worker side);
+    by default they stay ``TensorData``.
+    """
+    if _depth > 40:
+        raise WireError("value nested too deeply")
+    if obj is None or type(obj) in (bool, int, float, str):
+        return obj
+    if type(obj) is not dict or len(obj) == 0:
+        raise WireError(f"unexpected JSON value of type {type(obj).__name__}")
+    if "__ndarray__" in obj:
+        return _array_from_b64(obj["__ndarray__"])
+    if "__scalar__" in obj:
+        return _array_from_b64(obj["__scalar__"])[()]
+    if "__float__" in obj:
+        return float(obj["__float__"])
+    if "__tensor__" in obj:
+        td = TensorData(_array_from_b64(obj["__tensor__"]), str(obj.get("dtype", "")),
+                        str(obj.get("device", "cpu")), bool(obj.get("requires_grad", False)))
+        return tensor_factory(td) if tensor_factory else td
+    if "__list__" in obj or "__tuple__" in obj:
+        items = obj.get("__list__", obj.get("__tuple__"))
+        if type(items) is not list:
+            raise WireError("malformed sequence")
+        out = [from_plain(v, _depth=_depth + 1, tensor_factory=tensor_factory) for v in items]
+        return out if "__list__" in obj else tuple(out)
+    if "__dict__" in obj:
+        items = obj["__dict__"]
+        if type(items) is not list:
+            raise WireError("malformed mapping")
+        out = {}
+        for pair in items:
+            if type(pair) is not list or len(pair) != 2:
+                raise WireError("malformed mapping item")
+            k = from_plain(pair[0], _depth=_depth + 1, tensor_factory=tensor_factory)
+            if isinstance(k, np.ndarray):
+                k = k.item()
+            if type(k) not in (str, int, float, bool, tuple) and k is not None:
+                raise WireError("unhashable mapping key")
+            out[k] = from_plain(pair[1], _depth=_depth + 1, tensor_factory=tensor_factory)
+        return out
+    if "__opaque__" in obj:
+        return Opaque(str(obj["__opaque__"])[:100])
+    raise WireError("unknown value tag")
+
+
+# ---------------------------------------------------------------------------- frames
+
+def encode_frame(message: dict) -> bytes:
+    body = json.dumps(message, allow_nan=True, separators=(",", ":")).encode("utf-8")
+    return HEADER.pack(len(body)) + body
+
+
+def decode_body(body: bytes) -> dict:
+    try:
+        msg = json.loads(body.decode("utf-8"))
+    except Exception:
+        raise WireError("malformed frame") from None
+    if type(msg) is not dict:
+        raise WireError("frame is not an object")
+    return msg
