@@ -25,6 +25,9 @@ class SubmissionProxy:
         self.restarts = 0
         self._output: list[str] = []
 
+    def __repr__(self):
+        return "submission"
+
     # ------------------------------------------------------------------ worker lifecycle
     def _ensure_worker(self) -> WorkerProcess:
         if self._load_failure is not None:

@@ -1,0 +1,4 @@
+from .cli import instructor_main
+
+if __name__ == "__main__":
+    instructor_main()

@@ -1,0 +1,90 @@
+"""``dlcourse grade``: grade one submission file for one exercise into ``results.json``."""
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from ..exercise import SUITES, Exercise, course_root, secret_paths, solution_path
+from ..results import build_results, failure_results, write_results
+from ..sandbox.process import SandboxSpec
+from ..sandbox.proxy import SubmissionProxy
+
+MAX_SUBMISSION_BYTES = 1_000_000
+
+
+def check_submission_file(path: Path) -> str | None:
+    """A reason the file cannot be graded at all, or None."""
+    if not path.is_file():
+        return f"no submission file found at {path.name}"
+    if path.stat().st_size > MAX_SUBMISSION_BYTES:
+        return f"{path.name} is larger than {MAX_SUBMISSION_BYTES // 1000} kB"
+    return None
+
+
+def make_proxy(exercise: Exercise, submission: Path, hide=()) -> SubmissionProxy:
+    spec = SandboxSpec(submission=submission, module=exercise.name, probes=exercise.probes,
+                       limits=exercise.limits, hide=tuple(hide), uses_torch=exercise.uses_torch)
+    return SubmissionProxy(spec)
+
+
+def grade(exercise: Exercise, submission: Path, *, suites=SUITES, task: str | None = None,
+          solution: Path | None = None, hide=None) -> dict:
+    """Grade and return the results dict (never raises for anything the submission does)."""
+    from ..runner import run_tests  # imports pytest/hypothesis only when grading
+
+    start = time.monotonic()
+    problem = check_submission_file(Path(submission))
+    if problem:
+        return failure_results(problem, seconds=time.monotonic() - start,
+                               max_score=sum(t.points for t in exercise.tests.values()))
+    if hide is None:
+        hide = default_hidden_paths(exercise)
+    proxy = make_proxy(exercise, Path(submission), hide)
+    try:
+        outcomes = run_tests(exercise, proxy, suites=suites, task=task, solution=solution,
+                             deadline=start + exercise.limits.total_timeout_s)
+    finally:
+        proxy.close()
+    notes = [f"(the grading time limit of {exercise.limits.total_timeout_s:g} s was reached)"
+             ] if time.monotonic() - start > exercise.limits.total_timeout_s else []
+    for w in proxy.sandbox_report.get("warnings", []):
+        print(f"sandbox: {w}", file=sys.stderr)
+    return build_results(outcomes, seconds=time.monotonic() - start, notes=notes,
+                         student_output=proxy.output())
+
+
+def grade_to_file(exercise: Exercise, submission: Path, out: Path, **kwargs) -> dict:
+    """``grade`` that always writes ``out``, also when the engine itself fails."""
+    start = time.monotonic()
+    try:
+        results = grade(exercise, submission, **kwargs)
+    except BaseException as exc:  # the file must exist whatever happened
+        traceback.print_exc()
+        results = failure_results(
+            f"The autograder could not grade this submission ({type(exc).__name__}). "
+            "Please contact the course staff.", seconds=time.monotonic() - start)
+        write_results(results, out)
+        if not isinstance(exc, Exception):
+            raise
+        return results
+    write_results(results, out)
+    return results
+
+
+def default_hidden_paths(exercise: Exercise) -> tuple[str, ...]:
+    """The course's secret folders (when there is a course root) and the exercise folder."""
+    try:
+        paths = secret_paths(course_root())
+    except FileNotFoundError:
+        paths = ()
+    return paths + (str(exercise.folder),)
+
+
+def default_solution(exercise: Exercise) -> Path | None:
+    try:
+        path = solution_path(exercise)
+    except FileNotFoundError:
+        return None
+    return path if path.exists() else None

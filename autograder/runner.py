@@ -1,0 +1,160 @@
+"""Run an exercise's tests in this (trusted) process against a sandboxed submission.
+
+pytest collects and runs the tests; this plugin gives them the ``submission`` fixture, sets the
+grading hypothesis profile, and turns every outcome into a ``TestOutcome`` whose message is safe
+to show (our own failure text, the student's traceback, the falsifying example — never test
+source or expected values).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from . import testing
+from .errors import GradingFailure, SubmissionError, WorkerLost
+from .exercise import SUITES, Exercise
+from .sandbox.proxy import SubmissionProxy
+
+PROFILE = "dlcourse-grading"
+
+
+@dataclass
+class TestOutcome:
+    test_id: str  # function name, the key in exercise.toml
+    title: str  # first docstring line
+    suite: str  # public | hidden
+    task: str | None
+    status: str  # passed | failed | skipped
+    message: str
+    points: float
+    max_points: float
+    visibility: str
+
+
+def register_profile(max_examples: int) -> None:
+    """Deterministic hypothesis for grading (CI=true would otherwise select hypothesis' ci profile)."""
+    settings.register_profile(
+        PROFILE, derandomize=True, database=None, deadline=None, max_examples=max_examples,
+        suppress_health_check=list(HealthCheck), print_blob=False, report_multiple_bugs=False,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink))  # no "explain": it quotes test source
+    settings.load_profile(PROFILE)
+
+
+def falsifying_example(exc: BaseException) -> str:
+    """Hypothesis' 'Falsifying example: test(seed=3, n=1)' note, on one line."""
+    prefixes = ("Falsifying example: ", "Failing test case: ")
+    notes = [n for n in getattr(exc, "__notes__", []) if n.startswith(prefixes)]
+    if not notes:
+        return ""
+    text = " ".join(line.strip() for line in notes[0].splitlines())
+    for prefix in prefixes:
+        text = text.replace(prefix, "")
+    text = text.replace("submission=submission, ", "").replace("( ", "(").replace(", )", ")")
+    return "Smallest failing input: " + text
+
+
+def describe_failure(exc: BaseException) -> str:
+    if isinstance(exc, GradingFailure):
+        text = str(exc) or "check failed"
+    elif isinstance(exc, SubmissionError):
+        text = exc.describe()
+    elif isinstance(exc, WorkerLost):
+        text = exc.message
+    elif isinstance(exc, AssertionError):
+        text = str(exc) or "check failed"
+    else:  # an error in the parent while using the student's result
+        text = (f"your result could not be checked ({type(exc).__name__}: "
+                f"{str(exc)[:200]}); check the types and shapes you return")
+    example = falsifying_example(exc)
+    return f"{text}\n{example}" if example else text
+
+
+class GradingPlugin:
+    def __init__(self, exercise: Exercise, proxy: SubmissionProxy, task: str | None,
+                 deadline: float):
+        self.exercise, self.proxy, self.task, self.deadline = exercise, proxy, task, deadline
+        self.outcomes: dict[str, TestOutcome] = {}
+
+    @pytest.fixture(scope="session")
+    def submission(self):
+        return self.proxy
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "task(name): the task (function) a test grades")
+        register_profile(self.exercise.max_examples)
+
+    def pytest_collection_modifyitems(self, config, items):
+        if self.task is None:
+            return
+        keep = [i for i in items if _task_of(i) == self.task]
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+    def pytest_runtest_setup(self, item):
+        if time.monotonic() > self.deadline:
+            raise WorkerLost("not run: the grading time limit was reached")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        name = item.originalname or item.name
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self._record(item, name, report, call)
+
+    def _record(self, item, name, report, call):
+        suite = _suite_of(item)
+        cfg = self.exercise.test_config(name)
+        doc = (item.function.__doc__ or name).strip().splitlines()[0]
+        if report.passed:
+            status, message, score = "passed", "passed", cfg.points
+        elif report.skipped:
+            reason = call.excinfo.value.msg if call.excinfo is not None else "skipped"
+            status, message, score = "skipped", f"skipped: {reason}", 0.0
+        else:
+            status, message, score = "failed", describe_failure(call.excinfo.value), 0.0
+        self.outcomes[name] = TestOutcome(
+            name, doc, suite, _task_of(item), status, message, score, cfg.points,
+            self.exercise.visibility(name, suite))
+
+
+def _task_of(item) -> str | None:
+    mark = item.get_closest_marker("task")
+    return mark.args[0] if mark else None
+
+
+def _suite_of(item) -> str:
+    parts = Path(str(item.fspath)).parts
+    return "hidden" if "hidden" in parts else "public"
+
+
+def run_tests(exercise: Exercise, proxy: SubmissionProxy, *, suites=SUITES,
+              solution: Path | None = None, task: str | None = None,
+              deadline: float | None = None, quiet: bool = True) -> list[TestOutcome]:
+    """Run the given suites; returns one outcome per test, in collection order."""
+    testing.set_reference(solution if "hidden" in suites else None)
+    deadline = deadline or time.monotonic() + exercise.limits.total_timeout_s
+    proxy.deadline = deadline
+    plugin = GradingPlugin(exercise, proxy, task, deadline)
+    paths = [str(exercise.suite_dir(s)) for s in suites if exercise.suite_dir(s).is_dir()]
+    if str(exercise.folder) not in sys.path:
+        sys.path.insert(0, str(exercise.folder))  # tests import the exercise's strategies.py
+    args = [*paths, "--rootdir", str(exercise.folder), "-p", "no:cacheprovider",
+            "--import-mode=importlib", "--assert=plain", "-o", "addopts=", "-o", "python_files=test_*.py",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning", "-c", os.devnull]
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log if quiet else sys.stdout):
+        code = pytest.main(args + ["-q"], plugins=[plugin])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
+                    pytest.ExitCode.NO_TESTS_COLLECTED):
+        raise RuntimeError(f"the exercise's tests could not run (pytest exit {int(code)}):\n"
+                           + log.getvalue()[-4000:])
+    return list(plugin.outcomes.values())
