@@ -214,7 +214,7 @@ def depth_study(data, depths=(2, 5, 10, 20), residual=(False, True), *, width=32
     seed = train_kwargs["generator"].initial_seed(); every run gets a fresh CPU generator seeded
     with it for init_weights (the model is then moved to the data's device and dtype) and a fresh
     generator seeded with it (on the given generator's device) for shuffling, so a run does not
-    depend on which runs came before it.
+    depend on which runs came before it. Without a generator the seed is 0.
     """
     # BEGIN SOLUTION
     try:
@@ -223,7 +223,6 @@ def depth_study(data, depths=(2, 5, 10, 20), residual=(False, True), *, width=32
         raise ValueError("data must be (X_train, y_train, X_test, y_test)") from None
     gen = train_kwargs.pop("generator", None)
     seed = gen.initial_seed() if gen is not None else 0
-    gen_device = gen.device if gen is not None else torch.device("cpu")
     in_dim = X_train.shape[1]
     labels = torch.cat([y_train.reshape(-1), y_test.reshape(-1)])
     out_dim = int(labels.max().item()) + 1
@@ -234,7 +233,8 @@ def depth_study(data, depths=(2, 5, 10, 20), residual=(False, True), *, width=32
             model = model.to(dtype=X_train.dtype)
             init_weights(model, init, generator=torch.Generator().manual_seed(seed))
             model = model.to(device=X_train.device)
-            run_gen = torch.Generator(device=gen_device).manual_seed(seed)
+            run_gen = (torch.Generator(device=gen.device) if gen is not None
+                       else torch.Generator()).manual_seed(seed)
             out = train_and_measure(model, data, generator=run_gen, **train_kwargs)
             results.append({"depth": depth, "residual": bool(res), "activation": activation, **out})
     return results
