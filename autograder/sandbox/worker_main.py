@@ -272,6 +272,7 @@ def main():
     report = _confine(cfg)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import wire  # noqa: E402  (copied next to this file)
+    import probe_tools  # noqa: E402,F401  (importable by exercise probes)
     sys.path.pop(0)
     sys.path.insert(0, os.path.dirname(os.path.abspath(cfg["submission"])))
     sys.dont_write_bytecode = True
