@@ -1,0 +1,48 @@
+"""Every exercise folder is complete and its exercise.toml matches its tests exactly."""
+import re
+from pathlib import Path
+
+import pytest
+
+from autograder.exercise import VISIBILITIES, Exercise, exercise_folders
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISES = [Exercise.load(f) for f in exercise_folders(ROOT / "assignments")]
+
+
+def test_the_course_has_exercises():
+    assert [e.name for e in EXERCISES][:1] == ["backprop"]
+
+
+def _test_functions(folder: Path) -> set[str]:
+    names = set()
+    for path in folder.rglob("test_*.py"):
+        names |= set(re.findall(r"^def (test_\w+)", path.read_text(), re.M))
+    return names
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_config_lists_exactly_the_tests(exercise):
+    found = _test_functions(exercise.folder / "tests")
+    assert found, "no tests"
+    assert set(exercise.tests) == found, (
+        f"missing from exercise.toml: {sorted(found - set(exercise.tests))}; "
+        f"listed but absent: {sorted(set(exercise.tests) - found)}")
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_exercise_folder_is_complete(exercise):
+    for name in ("README.md", "strategies.py", "tests/public", "tests/hidden"):
+        assert (exercise.folder / name).exists(), name
+    assert (ROOT / "solutions" / f"{exercise.name}.py").exists()
+    assert all(t.visibility in (None, *VISIBILITIES) for t in exercise.tests.values())
+    assert sum(t.points for t in exercise.tests.values()) > 0
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_test_names_are_unique_across_files(exercise):
+    seen = {}
+    for path in (exercise.folder / "tests").rglob("test_*.py"):
+        for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M):
+            assert name not in seen, f"{name} in both {seen[name]} and {path.name}"
+            seen[name] = path.name
