@@ -149,3 +149,28 @@ def test_student_check_runs_public_tests_only(course, tmp_path):
     assert proc.returncode == 1
     assert "FAIL  [double] double(1) == 2" in proc.stdout and "double(1) should be 2" in proc.stdout
     assert "matches the reference" not in proc.stdout
+
+
+def test_grading_a_class_folder_writes_one_result_per_student_and_a_csv(course, tmp_path):
+    subs = tmp_path / "class"
+    (subs / "bob").mkdir(parents=True)
+    (subs / "alice.py").write_text((course / "solutions" / "toy.py").read_text())
+    (subs / "bob" / "whatever.py").write_text("def double(x):\n    return x\n")
+    env = {**os.environ, "DLCOURSE_ROOT": str(course)}
+    out = tmp_path / "graded"
+    subprocess.run([sys.executable, "-m", "autograder", "grade", "toy", str(subs), "-o", str(out)],
+                   env=env, check=True, capture_output=True, timeout=300)
+    rows = (out / "scores.csv").read_text().splitlines()
+    assert rows[0] == "student,score,max_score"
+    assert "alice,5.0,5.0" in rows and any(r.startswith("bob,") and not r.startswith("bob,5.0") for r in rows)
+    assert json.loads((out / "bob.json").read_text())["score"] < 5
+
+
+def test_ten_regrades_are_identical_apart_from_timing(course, tmp_path):
+    source = "def double(x):\n    return 2 * x if len(x) < 4 else x\n"
+    runs = []
+    for i in range(10):
+        r = grade(course, tmp_path, source)
+        r.pop("execution_time")
+        runs.append(json.dumps(r, sort_keys=True))
+    assert len(set(runs)) == 1
