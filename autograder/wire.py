@@ -60,8 +60,11 @@ class Opaque:
 # ---------------------------------------------------------------------------- arrays
 
 def _array_to_b64(a: np.ndarray) -> str:
+    a = np.asarray(a)
+    if not a.flags.c_contiguous:  # (np.ascontiguousarray would turn a 0-d array into shape (1,))
+        a = np.array(a, order="C", copy=True)
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+    np.save(buf, a, allow_pickle=False)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
