@@ -1,0 +1,330 @@
+"""Probes: small drivers that run INSIDE the sandbox, next to your backprop.py.
+
+The tests (in the grader's process) cannot hold your objects (caches, models, callables), so
+each probe does one round trip on your module ``sub`` and returns plain data: arrays, numbers,
+strings, lists and dicts. Probes hold no expected values; the tests compare what they return.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+import warnings
+
+import numpy as np
+
+
+# ----------------------------------------------------------------------------- helpers
+@contextlib.contextmanager
+def _watch():
+    """Record the RuntimeWarnings raised inside (numpy's default error handling made explicit:
+    overflow, division by zero and invalid operations warn; underflow to 0 is fine)."""
+    record = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+            try:
+                yield record
+            finally:
+                record += [f"{w.category.__name__}: {w.message}" for w in caught
+                           if issubclass(w.category, RuntimeWarning)][:10]
+
+
+def _copy(value):
+    """A detached copy of plain data (arrays copied; lists/tuples/dicts recursively)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
+
+
+def _array(value):
+    """An array when the value is array-like numbers, else the value itself (reported as is)."""
+    if isinstance(value, np.ndarray):
+        return value
+    try:
+        a = np.asarray(value)
+    except Exception:
+        return value
+    return a if a.dtype.kind in "biuf" else value
+
+
+# ------------------------------------------------------------------------------ layers
+def layer_roundtrip(sub, layer, inputs, dout):
+    """``{layer}_forward(*inputs)`` then ``{layer}_backward(dout, cache)`` twice.
+
+    Returns the output, the gradients (as returned), the gradients of the second backward
+    call (same dout, same cache), copies of every input after the calls, and the warnings.
+    """
+    forward = getattr(sub, f"{layer}_forward")
+    backward = getattr(sub, f"{layer}_backward")
+    inputs = [np.array(a) for a in inputs]
+    dout = np.array(dout)
+    dout_again = dout.copy()
+    with _watch() as caught:
+        result = forward(*inputs)
+        if not isinstance(result, tuple) or len(result) != 2:
+            return {"bad_forward": type(result).__name__ + (
+                f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")}
+        out, cache = result
+        out_copy = _copy(out)
+        grads = _copy(backward(dout, cache))
+        grads_again = backward(dout_again, cache)
+    return {"out": out_copy, "grads": grads, "grads_again": grads_again,
+            "inputs_after": inputs, "dout_after": dout, "warnings": caught}
+
+
+def forward_outputs(sub, fn, args, replacements):
+    """For each ``(i, value)``: the first output of ``fn(*args)`` with ``args[i] = value``.
+
+    (The tests turn these into numerical derivatives: ``(f(x + h v) - f(x - h v)) / 2h``.)
+    """
+    fn = getattr(sub, fn)
+    outs = []
+    for i, value in replacements:
+        a = [np.array(x) for x in args]
+        a[i] = np.array(value)
+        result = fn(*a)
+        outs.append(_array(result[0] if isinstance(result, (tuple, list)) else result))
+    return outs
+
+
+def loss_roundtrip(sub, fn, a, b):
+    """``fn(a, b) -> (loss, grad)`` with warnings recorded and copies of the inputs after."""
+    a, b = np.array(a), np.array(b)
+    with _watch() as caught:
+        result = getattr(sub, fn)(a, b)
+    if not isinstance(result, tuple) or len(result) != 2:
+        return {"bad_result": type(result).__name__}
+    loss, grad = result
+    return {"loss": _array(loss), "grad": grad, "a_after": a, "b_after": b, "warnings": caught}
+
+
+def call_with_inputs(sub, fn, args):
+    """``fn(*args)`` and copies of the arguments after the call (to detect mutation)."""
+    args = [np.array(a) for a in args]
+    result = getattr(sub, fn)(*args)
+    return {"result": result, "args_after": args}
+
+
+def elementwise_forward(sub, layer, x):
+    """``{layer}_forward(x)[0]`` with warnings recorded."""
+    x = np.array(x)
+    with _watch() as caught:
+        out = getattr(sub, f"{layer}_forward")(x)[0]
+    return {"out": out, "warnings": caught}
+
+
+# ---------------------------------------------------------------------------- errors
+def raised(sub, call, args=(), kwargs=None, model=None, then=None):
+    """Call ``sub.<call>(*args, **kwargs)`` and report the exception it raises (None if none).
+
+    ``model=(sizes, activation, seed)`` builds ``sub.MLP`` first and passes it as the first
+    argument. ``then="forward"`` or ``"loss"``: for ``call="MLP"``, also use the model built
+    (a bad argument may be rejected there instead of in ``__init__``).
+    """
+    args = list(args)
+    if model is not None:
+        sizes, activation, seed = model
+        args.insert(0, sub.MLP(list(sizes), activation=activation, seed=seed))
+    try:
+        obj = getattr(sub, call)(*args, **(kwargs or {}))
+        if then == "forward":
+            d = int(args[0][0])
+            obj.forward(np.ones((2, d)))
+        elif then == "loss":
+            d = int(args[0][0])
+            obj.loss(np.ones((2, d)), np.zeros(2, dtype=np.int64))
+    except Exception as exc:
+        return {"type": type(exc).__name__, "value_error": isinstance(exc, ValueError),
+                "message": str(exc)[:400]}
+    return None
+
+
+# ------------------------------------------------------------------- gradient checking
+def _layout(x, layout):
+    """An array holding the values of ``x`` in the given memory layout, and its base buffer."""
+    x = np.asarray(x)
+    if layout == "transposed":                 # an F-ordered view (2-D+)
+        base = np.ascontiguousarray(np.swapaxes(x, 0, -1))
+        return np.swapaxes(base, 0, -1), base
+    if layout == "strided":                    # every other entry of a bigger buffer
+        base = np.full(x.shape[:-1] + (2 * x.shape[-1],), 7.25, dtype=x.dtype)
+        view = base[..., ::2]
+        view[...] = x
+        return view, base
+    arr = np.array(x)                          # contiguous (0-d, 1-d, 3-d, ...)
+    return arr, arr
+
+
+def numgrad(sub, kind, x, coef, layout="contiguous", h=None):
+    """``numerical_gradient(f, x)`` for an ``f`` built here from plain data.
+
+    kind: ``"sin"``: f(z) = sum(coef * sin(z)); ``"cube"``: f(z) = sum(coef * z**3); ``"quad"``: f(z) = v @ coef @ v with v the
+    entries of z in C order; ``"closure"``: f(_) = sum(coef * x**3) reading ``x`` itself
+    through the closure (it ignores its argument, like a loss that reads a model's parameters).
+    Returns the gradient, whether ``x`` (and the buffer it lives in) is bitwise unchanged,
+    the number of calls of ``f`` and whether every call received ``x`` itself.
+    """
+    coef = np.asarray(coef)
+    arr, base = _layout(x, layout)
+    before, base_before = arr.copy(), base.copy()
+    calls = []
+
+    def f_sin(z):
+        calls.append(z is arr)
+        return np.sum(coef * np.sin(z))
+
+    def f_cube(z):
+        calls.append(z is arr)
+        return np.sum(coef * z ** 3)
+
+    def f_quad(z):
+        calls.append(z is arr)
+        v = np.asarray(z, dtype=np.float64).reshape(-1)
+        return v @ coef @ v
+
+    def f_closure(z):
+        calls.append(z is arr)
+        return np.sum(coef * arr ** 3)
+
+    f = {"sin": f_sin, "cube": f_cube, "quad": f_quad, "closure": f_closure}[kind]
+    grad = sub.numerical_gradient(f, arr) if h is None else sub.numerical_gradient(f, arr, h=h)
+    same = before.tobytes() == np.ascontiguousarray(arr).tobytes()
+    base_same = base_before.tobytes() == base.tobytes()
+    return {"grad": grad, "x_unchanged": bool(same), "buffer_unchanged": bool(base_same),
+            "calls": len(calls), "got_x_itself": bool(calls) and all(calls)}
+
+
+# ---------------------------------------------------------------------------------- MLP
+def _set_params(model, params):
+    """Put the given values into ``model.params`` (in place when the shapes agree)."""
+    for name, value in params.items():
+        current = model.params.get(name) if isinstance(model.params, dict) else None
+        if isinstance(current, np.ndarray) and current.shape == np.shape(value) \
+                and current.dtype == np.float64 and current.flags.writeable:
+            current[...] = value
+        else:
+            model.params[name] = np.array(value, dtype=np.float64)
+
+
+def _model(sub, sizes, activation, seed, params=None):
+    model = sub.MLP(list(sizes), activation=activation, seed=seed)
+    if params is not None:
+        _set_params(model, params)
+    return model
+
+
+def _params_of(model):
+    p = getattr(model, "params", None)
+    if not isinstance(p, dict):
+        return {"__type__": type(p).__name__}
+    return {str(k): _copy(v) for k, v in p.items()}
+
+
+def mlp_init(sub, sizes, activation="relu", seed=0):
+    """``MLP(sizes, activation, seed).params`` (copies) and the type of ``params``."""
+    model = sub.MLP(list(sizes), activation=activation, seed=seed)
+    p = getattr(model, "params", None)
+    return {"params_type": type(p).__name__, "keys": [str(k) for k in p] if isinstance(p, dict)
+            else [], "params": _params_of(model)}
+
+
+def mlp_eval(sub, sizes, activation, seed, params, X, y):
+    """With the given params: ``forward(X)``, ``loss(X, y)``, ``accuracy``; inputs after."""
+    model = _model(sub, sizes, activation, seed, params)
+    X, y = np.array(X), np.array(y)
+    with _watch() as caught:
+        scores = _copy(model.forward(X))
+        result = model.loss(X, y)
+    if not isinstance(result, tuple) or len(result) != 2:
+        return {"bad_loss": type(result).__name__}
+    loss, grads = result
+    return {"scores": scores, "loss": _array(loss), "grads": grads, "X_after": X,
+            "y_after": y, "params_after": _params_of(model), "warnings": caught}
+
+
+def mlp_losses(sub, sizes, activation, seed, X, y, param_sets):
+    """``model.loss(X, y)[0]`` for each full set of parameters (numerical derivatives)."""
+    model = _model(sub, sizes, activation, seed)
+    X, y = np.array(X), np.array(y)
+    out = []
+    for params in param_sets:
+        _set_params(model, params)
+        out.append(_array(model.loss(X, y)[0]))
+    return out
+
+
+def mlp_accuracy(sub, sizes, activation, seed, params, X, y):
+    model = _model(sub, sizes, activation, seed, params)
+    return sub.accuracy(model, np.array(X), np.array(y))
+
+
+def mlp_train(sub, sizes, activation, model_seed, X, y, params=None, eval_X=None, eval_y=None,
+              **train_kwargs):
+    """``train(MLP(sizes, activation, model_seed), X, y, **train_kwargs)``.
+
+    Returns the losses as returned, the final params, the accuracy on (eval_X, eval_y) (or on
+    the training data), the training time and the inputs after.
+    """
+    model = _model(sub, sizes, activation, model_seed, params)
+    X, y = np.array(X), np.array(y)
+    start = time.perf_counter()
+    losses = sub.train(model, X, y, **train_kwargs)
+    seconds = time.perf_counter() - start
+    if eval_X is None:
+        eval_X, eval_y = X.copy(), y.copy()
+    acc = sub.accuracy(model, np.array(eval_X), np.array(eval_y))
+    return {"losses": losses, "params": _params_of(model), "accuracy": acc,
+            "seconds": seconds, "X_after": X, "y_after": y}
+
+
+def torch_model(sub, sizes, activation, seed, params, X, y):
+    """``to_torch(model)``: its layers, their dtypes, the scores on X and the autograd
+    gradients of ``F.cross_entropy`` in the layout of ``MLP.loss``'s grads (``W = weight.T``)."""
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_num_threads(1)
+    model = _model(sub, sizes, activation, seed, params)
+    net = sub.to_torch(model)
+    info = {"type": type(net).__name__, "is_module": isinstance(net, torch.nn.Module),
+            "is_sequential": isinstance(net, torch.nn.Sequential)}
+    if not info["is_module"]:
+        return info
+    modules = list(net.children()) if info["is_sequential"] else list(net.modules())[1:]
+    info["layers"] = [type(m).__name__ for m in modules]
+    info["dtypes"] = sorted({str(p.dtype) for p in net.parameters()})
+    linears = [m for m in modules if isinstance(m, torch.nn.Linear)]
+    info["weights"] = {}
+    for i, lin in enumerate(linears, start=1):
+        info["weights"][f"W{i}"] = lin.weight.detach().numpy().T.copy()
+        info["weights"][f"b{i}"] = (lin.bias.detach().numpy().copy() if lin.bias is not None
+                                    else np.zeros(0))
+    Xt = torch.from_numpy(np.array(X, dtype=np.float64))
+    yt = torch.from_numpy(np.array(y, dtype=np.int64))
+    try:
+        net.zero_grad(set_to_none=True)
+        scores = net(Xt)
+        loss = F.cross_entropy(scores, yt)
+        loss.backward()
+    except Exception as exc:  # e.g. a float32 net fed float64 inputs
+        info["forward_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+        return info
+    info["scores"] = scores.detach().numpy().copy()
+    info["loss"] = float(loss.detach())
+    grads = {}
+    for i, lin in enumerate(linears, start=1):
+        if lin.weight.grad is not None:
+            grads[f"W{i}"] = lin.weight.grad.numpy().T.copy()
+        if lin.bias is not None and lin.bias.grad is not None:
+            grads[f"b{i}"] = lin.bias.grad.numpy().copy()
+    info["grads"] = grads
+    # the model's own analytic gradients, for the same parameters and data
+    loss_np, grads_np = model.loss(np.array(X), np.array(y))
+    info["mlp_scores"] = model.forward(np.array(X))
+    info["mlp_loss"] = _array(loss_np)
+    info["mlp_grads"] = grads_np
+    return info
