@@ -21,6 +21,8 @@ import numpy as np
 HEADER = struct.Struct(">Q")
 # dtypes allowed to cross the boundary (numpy kind + itemsize); object/void/str arrays never do
 _ALLOWED_KINDS = {"b", "i", "u", "f", "c"}
+#: most JSON values one frame may hold (arrays travel as one base64 string each)
+MAX_VALUES = 1_000_000
 
 
 class WireError(ValueError):
@@ -90,7 +92,10 @@ def to_plain(value, *, _depth: int = 0, _torch=None):
         return value
     if t is int:
         if abs(value) > 2**63:
-            return {"__float__": repr(float(value))}
+            try:
+                return {"__float__": repr(float(value))}
+            except OverflowError:
+                return {"__float__": "inf" if value > 0 else "-inf"}
         return value
     if t is float:
         return value if math.isfinite(value) else {"__float__": repr(value)}
@@ -131,33 +136,56 @@ def _tensor_to_plain(t, torch):
 
 # ---------------------------------------------------------------------------- decode
 
-def from_plain(obj, *, _depth: int = 0, tensor_factory=None):
+def from_plain(obj, *, tensor_factory=None):
     """Rebuild a value from plain data produced by ``to_plain`` (parent side: strict).
+
+    Returns only None, bool, int, float, str, numpy arrays of numbers (and their scalars),
+    ``TensorData``, ``Opaque`` and lists/tuples/dicts of these; anything else in ``obj``
+    raises ``WireError`` (never another exception).
 
     ``tensor_factory(TensorData) -> object`` turns tensors into real tensors (worker side);
     by default they stay ``TensorData``.
     """
-    if _depth > 40:
+    try:
+        return _from_plain(obj, 0, tensor_factory)
+    except WireError:
+        raise
+    except Exception as exc:  # a malformed value from an untrusted worker
+        raise WireError(f"invalid value ({type(exc).__name__})") from None
+
+
+def _from_plain(obj, depth, factory):
+    if depth > 40:
         raise WireError("value nested too deeply")
-    if obj is None or type(obj) in (bool, int, float, str):
+    t = type(obj)
+    if obj is None or t is bool or t is float or t is str:
         return obj
-    if type(obj) is not dict or len(obj) == 0:
-        raise WireError(f"unexpected JSON value of type {type(obj).__name__}")
+    if t is int:
+        if abs(obj) > 2**64:
+            raise WireError("integer out of range")
+        return obj
+    if t is not dict or len(obj) == 0:
+        raise WireError(f"unexpected JSON value of type {t.__name__}")
     if "__ndarray__" in obj:
         return _array_from_b64(obj["__ndarray__"])
     if "__scalar__" in obj:
-        return _array_from_b64(obj["__scalar__"])[()]
+        a = _array_from_b64(obj["__scalar__"])
+        if a.shape != ():
+            raise WireError("malformed scalar")
+        return a[()]
     if "__float__" in obj:
+        if type(obj["__float__"]) is not str or len(obj["__float__"]) > 40:
+            raise WireError("malformed float")
         return float(obj["__float__"])
     if "__tensor__" in obj:
-        td = TensorData(_array_from_b64(obj["__tensor__"]), str(obj.get("dtype", "")),
-                        str(obj.get("device", "cpu")), bool(obj.get("requires_grad", False)))
-        return tensor_factory(td) if tensor_factory else td
+        td = TensorData(_array_from_b64(obj["__tensor__"]), _short(obj.get("dtype", "")),
+                        _short(obj.get("device", "cpu")), obj.get("requires_grad") is True)
+        return factory(td) if factory else td
     if "__list__" in obj or "__tuple__" in obj:
         items = obj.get("__list__", obj.get("__tuple__"))
         if type(items) is not list:
             raise WireError("malformed sequence")
-        out = [from_plain(v, _depth=_depth + 1, tensor_factory=tensor_factory) for v in items]
+        out = [_from_plain(v, depth + 1, factory) for v in items]
         return out if "__list__" in obj else tuple(out)
     if "__dict__" in obj:
         items = obj["__dict__"]
@@ -167,16 +195,28 @@ def from_plain(obj, *, _depth: int = 0, tensor_factory=None):
         for pair in items:
             if type(pair) is not list or len(pair) != 2:
                 raise WireError("malformed mapping item")
-            k = from_plain(pair[0], _depth=_depth + 1, tensor_factory=tensor_factory)
-            if isinstance(k, np.ndarray):
+            k = _from_plain(pair[0], depth + 1, factory)
+            if isinstance(k, (np.ndarray, np.generic)):
+                if k.size != 1:
+                    raise WireError("unhashable mapping key")
                 k = k.item()
             if type(k) not in (str, int, float, bool, tuple) and k is not None:
                 raise WireError("unhashable mapping key")
-            out[k] = from_plain(pair[1], _depth=_depth + 1, tensor_factory=tensor_factory)
+            try:
+                hash(k)
+            except TypeError:
+                raise WireError("unhashable mapping key") from None
+            out[k] = _from_plain(pair[1], depth + 1, factory)
         return out
     if "__opaque__" in obj:
-        return Opaque(str(obj["__opaque__"])[:100])
+        return Opaque(_short(obj["__opaque__"], 100))
     raise WireError("unknown value tag")
+
+
+def _short(value, n: int = 40) -> str:
+    if type(value) is not str:
+        raise WireError("malformed text field")
+    return value[:n]
 
 
 # ---------------------------------------------------------------------------- frames
@@ -187,6 +227,10 @@ def encode_frame(message: dict) -> bytes:
 
 
 def decode_body(body: bytes) -> dict:
+    """Parse one frame's body. Refuses bodies with more than ``MAX_VALUES`` JSON values (a
+    frame of a million tiny numbers would cost the parent far more memory than its size)."""
+    if body.count(b",") > MAX_VALUES:
+        raise WireError(f"more than {MAX_VALUES} values in one message")
     try:
         msg = json.loads(body.decode("utf-8"))
     except Exception:

@@ -1,6 +1,8 @@
 """Resource limits for the worker, read from an exercise's ``[limits]`` table.
 
-Defaults fit Gradescope's ½ vCPU and 768 MB per submission.
+Defaults fit Gradescope's ½ vCPU and 768 MB per submission: the worker's heap stays under
+512 MiB (numpy + torch need about 260 MiB of it), leaving room for the grader itself. Every key
+can be set per exercise in ``exercise.toml``; docs/SECURITY.md has the table.
 """
 from dataclasses import asdict, dataclass, fields
 
@@ -8,14 +10,29 @@ from dataclasses import asdict, dataclass, fields
 @dataclass(frozen=True)
 class Limits:
     call_timeout_s: float = 10.0  # wall clock per graded call or probe
-    load_timeout_s: float = 30.0  # importing the submission (and torch)
+    load_timeout_s: float = 30.0  # starting the sandbox, then importing the submission (and torch)
     total_timeout_s: float = 600.0  # whole grading run; later tests are reported as not run
-    cpu_s: int = 900  # RLIMIT_CPU of one worker process
-    memory_mb: int = 1024  # RLIMIT_DATA (heap + anonymous mappings) of the worker
+    cpu_s: int = 900  # RLIMIT_CPU of one worker process (all its threads)
+    memory_mb: int = 512  # RLIMIT_DATA (heap + private writable mappings) of the worker
+    virtual_mb: int = 0  # RLIMIT_AS; 0: memory_mb + 1024; -1: none (CUDA reserves huge ranges)
     file_size_mb: int = 16  # RLIMIT_FSIZE: largest file the worker may write
+    disk_mb: int = 64  # size of the worker's private /tmp (its only writable folder, in memory)
+    open_files: int = 256  # RLIMIT_NOFILE
     processes: int = 16  # RLIMIT_NPROC for the worker's uid (threads count too)
+    network: bool = False  # False: the worker gets an empty network namespace (no network)
     output_kb: int = 64  # student prints kept for feedback; the rest is counted and dropped
-    max_frame_mb: int = 256  # largest reply the parent accepts
+    max_frame_mb: int = 64  # largest reply the parent accepts
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type in (bool, "bool"):
+                if not isinstance(value, bool):
+                    raise ValueError(f"[limits] {f.name} must be true or false")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"[limits] {f.name} must be a number")
+            elif value < 0 and not (f.name == "virtual_mb" and value == -1):
+                raise ValueError(f"[limits] {f.name} must not be negative")
 
     @classmethod
     def from_table(cls, table: dict | None) -> "Limits":

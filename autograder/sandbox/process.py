@@ -1,12 +1,19 @@
-"""Parent side of one worker process: start it in a fresh sandbox folder, talk to it, end it."""
+"""Parent side of one worker process: start it in a fresh sandbox folder, talk to it, end it.
+
+Nothing here trusts the worker: every read and write has a deadline, every reply is checked
+before use, and ending a worker kills every process it may have started (as root: every process
+of its private uid; otherwise: its process group and its descendants).
+"""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import secrets
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -20,8 +27,11 @@ from ..errors import WorkerLost
 from .limits import Limits
 
 HERE = Path(__file__).resolve().parent
-WORKER_FILES = (HERE / "worker_main.py", HERE.parent / "wire.py", HERE.parent / "probe_tools.py")
+WORKER_FILES = (HERE / "worker_main.py", HERE.parent / "wire.py")
 UID_RANGE = (200_000, 260_000)
+#: packages the worker may import besides the Python installation (found where the parent has them)
+PACKAGES = ("numpy", "torch", "matplotlib", "coursedata")
+MAX_SUBMISSION_BYTES = 4_000_000
 
 
 @dataclass
@@ -35,6 +45,8 @@ class SandboxSpec:
     hide: tuple[str, ...] = ()
     uses_torch: bool = False
     python: str = sys.executable
+    #: build the private filesystem view when root (False: test the permission-only fallback)
+    isolate: bool = True
 
 
 class OutputDrain(threading.Thread):
@@ -58,62 +70,158 @@ class OutputDrain(threading.Thread):
         os.close(self.fd)
 
     def text(self) -> str:
-        out = self.kept.decode("utf-8", "replace")
-        if self.dropped:
-            out += f"\n... ({self.dropped} more bytes of output dropped)"
+        out = bytes(self.kept).decode("utf-8", "replace")
+        if self.dropped:  # said first: whoever shows the output may cut its end
+            out = (f"[{len(self.kept) + self.dropped} bytes printed; the first {len(self.kept)} "
+                   f"are kept, {self.dropped} more bytes of output dropped]\n" + out)
         return out
 
 
 def python_paths() -> list[str]:
-    """Folders the worker's Python needs: the interpreter's prefix, the venv, numpy and torch."""
+    """Folders the worker's Python needs: the interpreter's prefix, the venv, site-packages,
+    and the folder of each of ``PACKAGES`` installed elsewhere (an editable install exposes
+    its package folder only, never the checkout around it)."""
     import importlib.util
+    import site
     paths = {sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable))}
-    for name in ("numpy", "torch"):
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.submodule_search_locations:
-            paths.add(os.path.dirname(list(spec.submodule_search_locations)[0]))
-    real = {os.path.realpath(p) for p in paths}
+    try:
+        paths.update(p for p in site.getsitepackages() if os.path.isdir(p))
+    except AttributeError:  # pragma: no cover - old virtualenv's site module
+        pass
+    for name in PACKAGES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        folder = os.path.realpath(list(spec.submodule_search_locations)[0])
+        parent = os.path.dirname(folder)
+        paths.add(parent if os.path.basename(parent) in ("site-packages", "dist-packages")
+                  else folder)
+    real = {os.path.realpath(p) for p in paths if p}
     # keep only the outermost of nested paths
-    return sorted(p for p in real if not any(p != q and p.startswith(q + os.sep) for q in real))
+    return sorted(p for p in real if not any(p != q and p.startswith(q.rstrip(os.sep) + os.sep)
+                                             for q in real))
+
+
+# ------------------------------------------------------------------------------ processes
+
+def _status_uid(pid: str) -> int | None:
+    """Real uid of a live (not zombie) process, from /proc/PID/status; None if gone."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            uid = None
+            for line in fh:
+                if line.startswith("State:") and line.split()[1] in ("Z", "X"):
+                    return None
+                if line.startswith("Uid:"):
+                    uid = int(line.split()[1])
+                    break
+            return uid
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def pids_of_uid(uid: int) -> list[int]:
+    """Live processes whose real uid is ``uid`` (zombies excluded)."""
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and _status_uid(p) == uid]
+
+
+def _used_uids() -> set[int]:
+    return {u for u in (_status_uid(p) for p in os.listdir("/proc") if p.isdigit())
+            if u is not None}
 
 
 def _free_uid() -> int:
-    used = set()
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                used.add(os.stat(f"/proc/{pid}").st_uid)
-            except OSError:
-                pass
+    used = _used_uids()
     while True:
         uid = UID_RANGE[0] + secrets.randbelow(UID_RANGE[1] - UID_RANGE[0])
         if uid not in used:
             return uid
 
 
-def kill_uid(uid: int) -> None:
-    """SIGKILL every process of ``uid`` (fork bombs included): a child that becomes ``uid``
-    and calls kill(-1), which signals every process the uid owns, itself last."""
-    for _ in range(5):
+def kill_uid(uid: int, timeout: float = 5.0) -> bool:
+    """SIGKILL every process of ``uid`` (fork bombs included); True when none is left.
+
+    A forked child becomes ``uid`` and calls kill(-1, SIGKILL), which signals every process
+    the uid owns in one sweep (the kernel holds the task list while it does, so a fork bomb
+    cannot outrun it), the child itself last. Needs root; does nothing otherwise.
+    """
+    if os.geteuid() != 0 or not UID_RANGE[0] <= uid < UID_RANGE[1]:
+        return not pids_of_uid(uid)
+    end = time.monotonic() + timeout
+    while True:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - child
             try:
+                os.setgroups([])
                 os.setgid(uid)
                 os.setuid(uid)
                 os.kill(-1, signal.SIGKILL)
             finally:
                 os._exit(0)
         os.waitpid(pid, 0)
-        if not any(_uid_of(p) == uid for p in os.listdir("/proc") if p.isdigit()):
+        if not pids_of_uid(uid):
+            return True
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.02)
+
+
+def _children_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(p))
+    return children
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL ``pid`` and its descendants (best effort: for workers that are not root, whose
+    processes cannot be told apart from the user's by uid). Stops them first so that none can
+    fork while the tree is walked."""
+    for _ in range(3):
+        tree, todo, children = [], [pid], _children_map()
+        while todo:
+            p = todo.pop()
+            tree.append(p)
+            todo.extend(children.get(p, []))
+        for sig in (signal.SIGSTOP, signal.SIGKILL):
+            for p in tree:
+                try:
+                    os.kill(p, sig)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        if len(tree) == 1:
             return
 
 
-def _uid_of(pid: str) -> int | None:
+def _open_submission(path: Path) -> bytes:
+    """The submission's bytes: a regular file, not followed through a link at its last
+    component (a link to the reference solution must not be graded as the student's)."""
     try:
-        return os.stat(f"/proc/{pid}").st_uid
-    except OSError:
-        return None
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise WorkerLost("your file is a symbolic link: submit the file itself") from None
+        raise WorkerLost(f"your file could not be read ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise WorkerLost("your file is not a regular file")
+        data = fh.read(MAX_SUBMISSION_BYTES + 1)
+    if len(data) > MAX_SUBMISSION_BYTES:
+        raise WorkerLost(f"your file is larger than {MAX_SUBMISSION_BYTES // 1_000_000} MB")
+    return data
 
+
+# ------------------------------------------------------------------------------ the worker
 
 class WorkerProcess:
     """One live worker. ``request`` sends a message and waits for the reply with a timeout."""
@@ -121,30 +229,44 @@ class WorkerProcess:
     def __init__(self, spec: SandboxSpec):
         self.spec = spec
         self.limits = spec.limits
-        self.root = Path(tempfile.mkdtemp(prefix="dlc-sandbox-"))
         self.uid = _free_uid() if os.geteuid() == 0 else None
         self.report: dict = {}
-        self._start()
+        self.proc = None
+        self.wfd = self.rfd = -1
+        self.drain = None
+        self.root = Path(tempfile.mkdtemp(prefix="dlc-sandbox-"))
+        try:
+            self._start()
+        except BaseException:
+            self.kill()
+            raise
 
     # ------------------------------------------------------------------ lifecycle
     def _prepare_folder(self) -> dict:
+        """root/ (0755, root-owned, read-only for the worker): the worker's code, probes and
+        submission/<module>.py; fs/ (mount point of its private root) and rw/ (its writable
+        folder when no private root can be built)."""
         box = self.root
-        for sub in ("submission", "work", "tmp", "home"):
+        source = _open_submission(Path(self.spec.submission))
+        for sub in ("submission", "fs", "rw"):
             (box / sub).mkdir()
         for f in WORKER_FILES:
-            shutil.copy(f, box / f.name)
+            shutil.copyfile(f, box / f.name)
         target = box / "submission" / f"{self.spec.module}.py"
-        shutil.copy(self.spec.submission, target)
+        target.write_bytes(source)
         probes = None
         if self.spec.probes is not None:
             probes = box / "probes.py"
-            shutil.copy(self.spec.probes, probes)
-        os.chmod(box, 0o755)
+            shutil.copyfile(self.spec.probes, probes)
+        for dirpath, dirnames, filenames in os.walk(box):
+            os.chmod(dirpath, 0o755)
+            for name in filenames:
+                os.chmod(os.path.join(dirpath, name), 0o644)
         return {"submission": str(target), "module": self.spec.module,
                 "probes": str(probes) if probes else None}
 
     def _env(self) -> dict:
-        box = self.root
+        box = self.root / "rw"  # the worker points these at its private /tmp when it has one
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "HOME": str(box / "home"),
@@ -168,90 +290,118 @@ class WorkerProcess:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         out_r, out_w = os.pipe()
+        self.wfd, self.rfd = to_child_w, from_child_r
         cfg.update(rfd=to_child_r, wfd=from_child_w, limits=self.limits.as_dict(),
                    hide=list(self.spec.hide), expose=python_paths(), uid=self.uid,
-                   root=str(self.root))
-        cmd = [self.spec.python, "-I", "-B", "-u", str(self.root / "worker_main.py"), json.dumps(cfg)]
-        self.proc = subprocess.Popen(
-            cmd, cwd=self.root / "work", env=self._env(), stdin=subprocess.DEVNULL,
-            stdout=out_w, stderr=out_w, pass_fds=(to_child_r, from_child_w),
-            start_new_session=True)
-        for fd in (to_child_r, from_child_w, out_w):
-            os.close(fd)
-        self.wfd, self.rfd = to_child_w, from_child_r
+                   root=str(self.root), ppid=os.getpid(), isolate=bool(self.spec.isolate))
+        cmd = [self.spec.python, "-I", "-B", "-u", str(self.root / "worker_main.py"),
+               json.dumps(cfg)]
+        try:
+            self.proc = subprocess.Popen(
+                cmd, cwd=self.root, env=self._env(), stdin=subprocess.DEVNULL,
+                stdout=out_w, stderr=out_w, pass_fds=(to_child_r, from_child_w),
+                start_new_session=True)
+        finally:
+            for fd in (to_child_r, from_child_w, out_w):
+                os.close(fd)
+        os.set_blocking(self.wfd, False)
         self.drain = OutputDrain(out_r, self.limits.output_kb * 1024)
         self.drain.start()
         hello = self._read_reply(self.limits.load_timeout_s, "starting the sandbox")
-        if "hello" not in hello:
-            self.kill()
+        report = hello.get("hello")
+        if type(report) is not dict:
             raise WorkerLost("the sandbox did not start properly")
-        self.report = hello["hello"]
+        if report.get("fatal"):
+            sys.stderr.write(f"sandbox: {report['fatal']}\n{self.drain.text()}\n")
+            raise WorkerLost("the sandbox could not start (an autograder problem, not yours: "
+                             f"{str(report['fatal'])[:300]}); please tell the course staff")
+        self.report = report
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
+        """End the worker and everything it started; remove its folder. Idempotent."""
+        if self.proc is not None:
+            if self.uid is None and self.proc.poll() is None:
+                kill_tree(self.proc.pid)  # before the worker dies: its children get reparented
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
+            except (ProcessLookupError, PermissionError):
                 pass
-        if self.uid is not None:
-            kill_uid(self.uid)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        for fd in (self.wfd, self.rfd):
+            if self.uid is not None:
+                kill_uid(self.uid)
             try:
-                os.close(fd)
-            except OSError:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
                 pass
-        self.drain.join(timeout=2)
+        for fd in (self.wfd, self.rfd):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.wfd = self.rfd = -1
+        if self.drain is not None:
+            self.drain.join(timeout=2)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def close(self) -> None:
-        if self.proc.poll() is None:
+        if self.alive:
             try:
-                self._write(wire.encode_frame({"op": "exit"}))
+                self._write(wire.encode_frame({"op": "exit"}), time.monotonic() + 1)
                 self.proc.wait(timeout=2)
-            except (OSError, subprocess.TimeoutExpired):
+            except (OSError, TimeoutError, subprocess.TimeoutExpired):
                 pass
         self.kill()
 
     @property
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        return self.proc is not None and self.proc.poll() is None and self.wfd >= 0
 
     # ------------------------------------------------------------------ messages
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes, deadline: float) -> None:
+        """Write all of ``data`` before ``deadline`` (a worker that stops reading cannot
+        block the parent on a full pipe)."""
         view = memoryview(data)
+        poller = select.poll()
+        poller.register(self.wfd, select.POLLOUT)
         while view:
-            view = view[os.write(self.wfd, view):]
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            if not poller.poll(left * 1000):
+                continue
+            try:
+                view = view[os.write(self.wfd, view):]
+            except BlockingIOError:
+                continue
 
-    def _read_exact(self, n: int, deadline: float, where: str) -> bytes:
+    def _read_exact(self, n: int, deadline: float) -> bytes:
         buf = bytearray()
+        poller = select.poll()
+        poller.register(self.rfd, select.POLLIN)
         while len(buf) < n:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError
-            ready, _, _ = select.select([self.rfd], [], [], left)
-            if not ready:
-                raise TimeoutError
+            if not poller.poll(left * 1000):
+                continue
             chunk = os.read(self.rfd, min(n - len(buf), 1 << 20))
             if not chunk:
                 raise EOFError
             buf += chunk
         return bytes(buf)
 
-    def _read_reply(self, timeout: float, where: str) -> dict:
-        deadline = time.monotonic() + timeout
+    def _read_reply(self, timeout: float, where: str, deadline: float | None = None) -> dict:
+        deadline = deadline if deadline is not None else time.monotonic() + timeout
         try:
-            (n,) = wire.HEADER.unpack(self._read_exact(wire.HEADER.size, deadline, where))
+            (n,) = wire.HEADER.unpack(self._read_exact(wire.HEADER.size, deadline))
             if n > self.limits.max_frame_mb * 2**20:
-                raise wire.WireError(f"reply of {n} bytes is over the limit")
-            return wire.decode_body(self._read_exact(n, deadline, where))
+                raise wire.WireError(f"a reply of {n / 2**20:.0f} MiB, over the limit of "
+                                     f"{self.limits.max_frame_mb} MiB")
+            return wire.decode_body(self._read_exact(n, deadline))
         except TimeoutError:
             self.kill()
             raise WorkerLost(f"timed out after {timeout:g} s in {where}") from None
-        except EOFError:
+        except (EOFError, OSError):
             raise WorkerLost(self._death_message(where)) from None
         except wire.WireError as exc:
             self.kill()
@@ -259,33 +409,67 @@ class WorkerProcess:
 
     def _death_message(self, where: str) -> str:
         try:
-            code = self.proc.wait(timeout=5)
+            code = self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             code = None
         self.kill()
+        if where == "starting the sandbox":
+            sys.stderr.write(f"sandbox: the worker ended (status {code}) before it started:\n"
+                             f"{self.drain.text() if self.drain else ''}\n")
+            return ("the sandbox could not start (an autograder problem, not yours); "
+                    "please tell the course staff")
         if code is None:
-            return f"the worker closed its channel during {where}"
+            return f"the worker closed its channel to the grader during {where}"
         if code < 0:
-            sig = signal.Signals(-code)
+            try:
+                sig = signal.Signals(-code)
+            except ValueError:
+                return f"the worker died from signal {-code} during {where}"
             reason = {
                 signal.SIGXCPU: f"CPU time limit ({self.limits.cpu_s} s) exceeded",
                 signal.SIGXFSZ: f"file size limit ({self.limits.file_size_mb} MiB) exceeded",
                 signal.SIGSEGV: "crashed (segmentation fault; very deep recursion?)",
-                signal.SIGKILL: "was killed (memory exhausted?)",
+                signal.SIGKILL: ("was killed (memory exhausted, or your code killed its own "
+                                 "process?)"),
             }.get(sig, f"died from signal {sig.name}")
             return f"the worker {reason} during {where}"
         return f"your code ended the process (exit status {code}) during {where}"
 
     def request(self, message: dict, timeout: float, where: str) -> dict:
+        """Send ``message``; return the checked reply ``{"ok": True, "value": ...}`` or
+        ``{"ok": False, "error": {"type", "message", "traceback"}}`` (all strings)."""
         if not self.alive:
             raise WorkerLost(self._death_message(where))
-        nonce = secrets.token_hex(8)
+        nonce = secrets.token_hex(16)
+        deadline = time.monotonic() + timeout
         try:
-            self._write(wire.encode_frame({**message, "nonce": nonce}))
-        except (BrokenPipeError, OSError):
+            self._write(wire.encode_frame({**message, "nonce": nonce}), deadline)
+        except TimeoutError:
+            self.kill()
+            raise WorkerLost(f"timed out after {timeout:g} s in {where}") from None
+        except OSError:
             raise WorkerLost(self._death_message(where)) from None
-        reply = self._read_reply(timeout, where)
-        if reply.get("nonce") != nonce:
+        reply = self._read_reply(timeout, where, deadline)
+        checked = _checked_reply(reply, nonce)
+        if checked is None:
             self.kill()
             raise WorkerLost(f"the worker broke the protocol in {where} (unexpected reply)")
-        return reply
+        return checked
+
+
+def _checked_reply(reply: dict, nonce: str) -> dict | None:
+    """The reply reduced to the fields the parent uses, or None when it is malformed."""
+    if reply.get("nonce") != nonce or type(reply.get("ok")) is not bool:
+        return None
+    if reply["ok"]:
+        return {"ok": True, "value": reply.get("value")}
+    err = reply.get("error")
+    if type(err) is not dict:
+        return None
+    fields = {}
+    for key, cap in (("type", 80), ("message", 2000), ("traceback", 4000)):
+        value = err.get(key, "")
+        if type(value) is not str:
+            return None
+        fields[key] = value[:cap]
+    return {"ok": False, "error": fields}

@@ -23,7 +23,7 @@ class SubmissionProxy:
         self.functions: list[str] = []
         self.sandbox_report: dict = {}
         self.restarts = 0
-        self._output: list[str] = []
+        self._retired: list[WorkerProcess] = []  # ended workers (their output is kept)
 
     def __repr__(self):
         return "submission"
@@ -36,31 +36,55 @@ class SubmissionProxy:
             return self._worker
         if self._worker is not None:
             self._retire()
+        if self._retired:
             self.restarts += 1
+        worker = None
         try:
+            self._timeout(self.limits.load_timeout_s)  # "not run" past the grading deadline
             worker = WorkerProcess(self.spec)
             self.sandbox_report = worker.report
-            reply = worker.request({"op": "load", "torch": self.spec.uses_torch},
-                                   self._timeout(self.limits.load_timeout_s),
-                                   f"importing {self.spec.module}.py")
+            timeout = self._timeout(self.limits.load_timeout_s)
+            where = f"importing {self.spec.module}.py"
+            try:
+                reply = worker.request({"op": "load", "torch": self.spec.uses_torch}, timeout,
+                                       where)
+            except WorkerLost as exc:
+                if timeout < self.limits.load_timeout_s and exc.message.startswith("timed out"):
+                    raise self._out_of_time(where) from None
+                raise
+            if not reply["ok"]:
+                err = reply["error"]
+                self._load_failure = SubmissionError(
+                    f"importing {self.spec.module}.py", err["type"] or "Error",
+                    _friendly(err, self.limits), err["traceback"])
+                raise self._load_failure
+            value = wire.from_plain(reply["value"])
+            functions = value.get("functions", []) if type(value) is dict else []
+            self.functions = [f for f in functions if type(f) is str]
         except WorkerLost as exc:
+            if worker is not None:
+                self._retired.append(worker)
+                worker.kill()
+            if exc.message.startswith(("not run:", "stopped:")):
+                raise
             self._load_failure = WorkerLost(f"could not import your file: {exc.message}")
             raise self._load_failure from None
-        if not reply.get("ok"):
-            err = reply.get("error", {})
-            self._load_failure = SubmissionError(
-                f"importing {self.spec.module}.py", err.get("type", "Error"),
-                err.get("message", ""), err.get("traceback", ""))
-            worker.close()
-            raise self._load_failure
-        self.functions = wire.from_plain(reply["value"]).get("functions", [])
+        except BaseException as exc:
+            if worker is not None:
+                self._retired.append(worker)
+                worker.kill()
+            if isinstance(exc, wire.WireError):
+                self._load_failure = WorkerLost(f"could not import your file: the worker broke "
+                                                f"the protocol ({exc})")
+                raise self._load_failure from None
+            raise
         self._worker = worker
         return worker
 
     def _retire(self):
         if self._worker is not None:
             self._worker.close()
-            self._output.append(self._worker.drain.text())
+            self._retired.append(self._worker)
             self._worker = None
 
     def _timeout(self, limit: float) -> float:
@@ -71,32 +95,38 @@ class SubmissionProxy:
             raise WorkerLost("not run: the grading time limit was reached")
         return min(limit, left)
 
+    def _out_of_time(self, where: str) -> WorkerLost:
+        return WorkerLost(f"stopped: the grading time limit ({self.limits.total_timeout_s:g} s) "
+                          f"was reached during {where}")
+
     def close(self):
         self._retire()
+        for worker in self._retired:
+            worker.kill()  # idempotent: makes sure nothing any worker started survives
 
     def output(self) -> str:
         """What the student's code printed (truncated per worker)."""
-        texts = list(self._output)
-        if self._worker is not None:
-            texts.append(self._worker.drain.text())
+        workers = self._retired + ([self._worker] if self._worker is not None else [])
+        texts = [w.drain.text() for w in workers if w.drain is not None]
         return "\n".join(t for t in texts if t)
 
     # ------------------------------------------------------------------ calls
     def _send(self, message: dict, where: str):
         worker = self._ensure_worker()
+        timeout = self._timeout(self.limits.call_timeout_s)
         try:
-            reply = worker.request(message, self._timeout(self.limits.call_timeout_s), where)
-        except WorkerLost:
+            reply = worker.request(message, timeout, where)
+        except WorkerLost as exc:
             self._retire()
+            if timeout < self.limits.call_timeout_s and exc.message.startswith("timed out"):
+                raise self._out_of_time(where) from None
             raise
-        if not reply.get("ok"):
-            err = reply.get("error", {})
-            msg = err.get("message", "")
-            if err.get("type") == "MemoryError":
-                msg = f"memory limit ({self.limits.memory_mb} MiB) exceeded {msg}".strip()
-            raise SubmissionError(where, err.get("type", "Error"), msg, err.get("traceback", ""))
+        if not reply["ok"]:
+            err = reply["error"]
+            raise SubmissionError(where, err["type"] or "Error", _friendly(err, self.limits),
+                                  err["traceback"])
         try:
-            return wire.from_plain(reply.get("value"))
+            return wire.from_plain(reply["value"])
         except wire.WireError as exc:
             raise SubmissionError(where, "InvalidReturn", str(exc)) from None
 
@@ -119,3 +149,19 @@ class SubmissionProxy:
 def _torch():
     import sys
     return sys.modules.get("torch")
+
+
+def _friendly(err: dict, limits) -> str:
+    """The error message, prefixed with the limit it hit when it is a limit."""
+    msg, kind = err["message"], err["type"]
+    if kind == "MemoryError" or (kind == "OSError" and msg.startswith("[Errno 12]")):
+        return f"memory limit ({limits.memory_mb} MiB) exceeded {msg}".strip()
+    if msg.startswith("[Errno 27]"):
+        return f"file size limit ({limits.file_size_mb} MiB) exceeded: {msg}"
+    if msg.startswith("[Errno 28]"):
+        return f"disk limit ({limits.disk_mb} MiB in /tmp) exceeded: {msg}"
+    if msg.startswith("[Errno 11]") and kind in ("BlockingIOError", "OSError"):
+        return f"process limit ({limits.processes} processes/threads) reached: {msg}"
+    if msg.startswith("[Errno 30]"):
+        return f"{msg} (your code may write only in the current folder and /tmp)"
+    return msg

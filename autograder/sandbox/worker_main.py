@@ -1,10 +1,22 @@
 """The sandboxed worker: confines itself, imports the submission, answers calls as plain data.
 
-Run by the parent as ``python -I -B worker_main.py CONFIG_JSON`` from a fresh sandbox folder.
-Everything before ``_serve`` is trusted set-up that runs before any student code: resource
-limits, a private mount namespace that hides the course's secret folders, and (when started as
-root) a drop to an unprivileged uid. Only this file and ``wire.py`` are needed; they import the
-standard library and numpy (torch when the exercise uses it).
+Run by the parent as ``python -I -B -u worker_main.py CONFIG_JSON`` from a fresh sandbox folder.
+Everything before ``_serve`` is trusted set-up that runs before any student code:
+
+- resource limits (heap, address space, file size, open files, CPU time), a lower CPU priority
+  and the highest OOM-killer score, so that the grader survives whatever the worker does;
+- when started as root: private mount, IPC and network namespaces, in which the worker's whole
+  filesystem is rebuilt from an allow-list (the system's /usr, /lib*, /bin, /sbin, /etc, the
+  Python installation and its packages, /dev, /sys, a /proc that shows only its own processes,
+  its own code read-only at /sandbox, and a size-limited private /tmp: the only writable place),
+  then a drop to a fresh unprivileged uid with no capabilities and ``no_new_privs``. The course
+  folders (solutions, tests, configs) are simply not in that view;
+- when the namespaces are refused (e.g. a container without CAP_SYS_ADMIN): the secret folders
+  lose all access for "others" (chmod o-rwx), which the unprivileged uid is;
+- when not root: limits only (see docs/SECURITY.md for what that leaves open).
+
+Only this file and ``wire.py`` are needed; they import the standard library and numpy (torch
+when the exercise uses it).
 """
 import ctypes
 import importlib.util
@@ -16,88 +28,294 @@ import sys
 import time
 import traceback
 
-CLONE_NEWNS = 0x00020000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
-WRITABLE = ("submission", "work", "tmp", "home")  # sandbox sub-folders the uid owns
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
+#: top-level folders of the system shown (read-only) to the worker
+SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc")
+BOX = "/sandbox"  # the worker's own files, inside its private root
 
 
 def _libc():
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _blocked_ancestor(path):
-    """The topmost folder above ``path`` that others may not traverse (e.g. /root), or None."""
-    parts = os.path.abspath(path).split(os.sep)[1:]
-    for i in range(1, len(parts)):
-        folder = os.sep + os.sep.join(parts[:i])
-        if not os.stat(folder).st_mode & 0o001:
-            return folder
-    return None
+LIBC = _libc()
 
 
-def _expose_paths(paths, stage, report):
-    """Make ``paths`` (the Python installation) reachable for the unprivileged uid.
-
-    For a folder like /root that others cannot enter, the worker's own view gets an empty
-    tmpfs over it holding bind mounts of just these paths: everything else in it disappears.
-    """
-    libc = _libc()
-    groups = {}
-    for path in paths:
-        top = _blocked_ancestor(path)
-        if top is not None:
-            groups.setdefault(top, []).append(path)
-    for top, inner in groups.items():
-        staged = []
-        for path in inner:
-            place = os.path.join(stage, str(len(os.listdir(stage))))
-            os.mkdir(place)
-            if libc.mount(os.fsencode(path), os.fsencode(place), None, MS_BIND | MS_REC, None):
-                report["warnings"].append(f"could not expose {path}")
-                continue
-            staged.append((path, place))
-        libc.mount(b"tmpfs", os.fsencode(top), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=0755")
-        for path, place in staged:
-            os.makedirs(path, mode=0o755, exist_ok=True)
-            libc.mount(os.fsencode(place), os.fsencode(path), None, MS_BIND | MS_REC, None)
-            libc.umount2(os.fsencode(place), MNT_DETACH)
-        report["exposed"] = report.get("exposed", []) + [top]
+def _mount(source, target, fstype, flags, data=None):
+    enc = (lambda s: None if s is None else os.fsencode(s))
+    if LIBC.mount(enc(source), enc(target), enc(fstype), flags, enc(data)) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount {source} on {target}: {os.strerror(err)}")
 
 
-def _private_mounts(cfg, report):
-    """Private mount namespace; an empty read-only tmpfs (or /dev/null) over each secret path."""
-    libc = _libc()
-    if libc.unshare(CLONE_NEWNS) != 0:
-        report["warnings"].append(f"no mount namespace (errno {ctypes.get_errno()}): "
-                                  "secret folders are protected by file permissions only")
-        return
-    libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
-    stage = os.path.join(cfg["root"], "stage")
-    os.mkdir(stage, 0o700)
-    _expose_paths(cfg["expose"], stage, report)
-    for path in cfg["hide"]:
-        if not os.path.exists(path):
+def _kernel_at_least(major, minor):
+    try:
+        parts = os.uname().release.split(".")
+        return (int(parts[0]), int("".join(c for c in parts[1] if c.isdigit()) or 0)) >= (
+            major, minor)
+    except (ValueError, IndexError):
+        return False
+
+
+# ------------------------------------------------------------------------ limits and priority
+
+def _setrlimit(res, value, hard=None):
+    """Set a limit, never above the current hard limit (what an unprivileged process may do)."""
+    hard = value if hard is None else hard
+    _, cur_hard = resource.getrlimit(res)
+    if cur_hard != resource.RLIM_INFINITY and os.geteuid() != 0:
+        value, hard = min(value, cur_hard), min(hard, cur_hard)
+    resource.setrlimit(res, (value, hard))
+
+
+def _limit_resources(lim, report):
+    mem = int(lim["memory_mb"]) * 2**20
+    _setrlimit(resource.RLIMIT_DATA, mem)
+    virtual = int(lim.get("virtual_mb", 0))
+    if virtual >= 0:
+        virtual = virtual * 2**20 if virtual else mem + 2**30
+        _setrlimit(resource.RLIMIT_AS, virtual)
+    _setrlimit(resource.RLIMIT_FSIZE, int(lim["file_size_mb"]) * 2**20)
+    cpu = int(lim["cpu_s"])
+    _setrlimit(resource.RLIMIT_CPU, cpu, cpu + 5)
+    _setrlimit(resource.RLIMIT_CORE, 0)
+    _setrlimit(resource.RLIMIT_NOFILE, int(lim.get("open_files", 256)))
+    try:  # the grader first: student code gets the CPU the grader leaves, and dies first on OOM
+        os.setpriority(os.PRIO_PROCESS, 0, max(10, os.getpriority(os.PRIO_PROCESS, 0)))
+        with open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write("1000")
+    except OSError as exc:
+        report["warnings"].append(f"could not lower the worker's priority ({exc})")
+
+
+# ------------------------------------------------------------------------------ isolation
+
+def _bind(source, target, recursive=True):
+    if os.path.isdir(source):
+        os.makedirs(target, mode=0o755, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        open(target, "a").close()
+    _mount(source, target, None, MS_BIND | (MS_REC if recursive else 0))
+
+
+def _mounts():
+    """(mount point, per-mount options) of every mount in this namespace."""
+    out = []
+    with open("/proc/self/mountinfo") as fh:
+        for line in fh:
+            fields = line.split()
+            point = fields[4].encode().decode("unicode_escape")  # \040 for spaces, etc.
+            out.append((point, fields[5].split(",")))
+    return out
+
+
+def _under(path, folder):
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _remount_readonly(new, writable, report):
+    """Every mount under ``new`` read-only, nosuid (and nodev outside /dev), except the
+    ``writable`` ones and /proc."""
+    failed = []
+    for point, opts in _mounts():
+        if not _under(point, new) or point in writable or _under(point, new + "/proc"):
             continue
-        p = os.fsencode(path)
-        if os.path.isdir(path):
-            rc = libc.mount(b"tmpfs", p, b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                            b"size=4k,mode=000")
-        else:
-            rc = libc.mount(b"/dev/null", p, None, MS_BIND, None)
-        if rc == 0:
+        flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID
+        if not _under(point, new + "/dev") or "nodev" in opts:
+            flags |= MS_NODEV
+        if "noexec" in opts:
+            flags |= MS_NOEXEC
+        try:
+            _mount(None, point, None, flags)
+        except OSError:
+            failed.append(point[len(new):] or "/")
+    if failed:
+        report["warnings"].append(f"could not make read-only: {failed[:10]}")
+
+
+def _build_root(cfg, uid, report):
+    """Populate the worker's private root (a tmpfs at <sandbox>/fs) from the allow-list."""
+    new = os.path.join(cfg["root"], "fs")
+    lim = cfg["limits"]
+    _mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    shown = []
+    for name in SYSTEM_DIRS:
+        src = "/" + name
+        if os.path.islink(src):
+            os.symlink(os.readlink(src), os.path.join(new, name))
+        elif os.path.isdir(src):
+            _bind(src, os.path.join(new, name))
+            shown.append(src)
+    # the only writable place: a private, size-limited /tmp (gone when the worker ends)
+    tmp = os.path.join(new, "tmp")
+    os.mkdir(tmp)
+    _mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={int(lim['disk_mb'])}m,nr_inodes=65536,mode=1777")
+    for sub in ("work", "home"):
+        os.mkdir(os.path.join(tmp, sub), 0o700)
+        os.chown(os.path.join(tmp, sub), uid, uid)
+    # the Python installation and the packages, at their own paths
+    for path in cfg["expose"]:
+        if any(_under(path, s) for s in shown) or not os.path.exists(path):
+            continue
+        _bind(path, new + path)
+    _bind(cfg["root"], new + BOX, recursive=False)
+    _bind("/dev", os.path.join(new, "dev"))
+    shm = os.path.join(new, "dev", "shm")
+    if os.path.isdir(shm):
+        _mount("tmpfs", shm, "tmpfs", MS_NOSUID | MS_NODEV,
+               f"size={max(1, int(lim['disk_mb']) // 4)}m,mode=1777")
+    proc = os.path.join(new, "proc")
+    os.mkdir(proc)
+    try:  # since Linux 5.8 each proc mount has its own options: show only our own processes
+        if not _kernel_at_least(5, 8):
+            raise OSError("old kernel")
+        _mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")
+        report["proc"] = "private"
+    except OSError:
+        _bind("/proc", proc)
+        report["proc"] = "shared"
+    if os.path.isdir("/sys"):
+        _bind("/sys", os.path.join(new, "sys"))
+    _remount_readonly(new, {tmp, shm}, report)
+    return new
+
+
+def _enter_root(new, report):
+    """Make ``new`` the root: pivot_root (the old root is then detached), else chroot."""
+    os.chdir(new)
+    nr = SYS_PIVOT_ROOT.get(os.uname().machine)
+    if nr is not None and LIBC.syscall(nr, b".", b".") == 0:
+        if LIBC.umount2(b".", MNT_DETACH) != 0:
+            raise OSError(ctypes.get_errno(), "could not detach the old root")
+        report["root"] = "pivot_root"
+    else:
+        if LIBC.chroot(b".") != 0:
+            raise OSError(ctypes.get_errno(), "chroot failed")
+        report["root"] = "chroot"
+    os.chdir("/")
+
+
+def _hide(paths, report):
+    """Cover what is left of the secret paths in this view (normally nothing)."""
+    for path in paths:
+        if not os.path.lexists(path):
+            continue
+        try:
+            if os.path.isdir(path):
+                _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                       "size=4k,mode=000")
+            else:
+                _mount("/dev/null", path, None, MS_BIND)
             report["hidden"].append(path)
+        except OSError as exc:
+            report["warnings"].append(f"could not hide {path} ({exc.strerror})")
+
+
+def _isolate(cfg, uid, report):
+    """Private namespaces and filesystem view. False (and nothing changed outside this
+    process) when the kernel or the container refuses them."""
+    flags = CLONE_NEWNS | CLONE_NEWIPC
+    if not cfg["limits"].get("network"):
+        flags |= CLONE_NEWNET
+    if LIBC.unshare(flags) != 0:
+        err = ctypes.get_errno()
+        if LIBC.unshare(CLONE_NEWNS) != 0:
+            report["warnings"].append(f"no mount namespace ({os.strerror(err)})")
+            return False
+        report["warnings"].append(f"no IPC/network namespace ({os.strerror(err)})")
+        flags = CLONE_NEWNS
+    report["namespaces"] = [n for n, f in (("mount", CLONE_NEWNS), ("ipc", CLONE_NEWIPC),
+                                           ("network", CLONE_NEWNET)) if flags & f]
+    try:
+        _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    except OSError as exc:
+        report["warnings"].append(f"no private mounts ({exc})")
+        return False
+    # first cover the secret paths in this namespace's view of the whole filesystem, so that
+    # they stay covered even for a process that got out of the new root (not possible after
+    # pivot_root, which detaches the old root; a defence in depth for the chroot fallback)
+    _hide(cfg["hide"], report)
+    try:
+        new = _build_root(cfg, uid, report)
+        _enter_root(new, report)
+    except OSError as exc:
+        report["warnings"].append(f"no private filesystem view ({exc})")
+        return False
+    report["isolation"] = "namespaces"
+    return True
+
+
+def _protect_by_permissions(paths, report):
+    """Fallback without namespaces: the worker's uid is "other" to every file; take all
+    access from "other" on the secret folders (only their top level: it blocks the path)."""
+    for path in paths:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if st.st_mode & 0o007:
+            os.chmod(path, st.st_mode & 0o7770)
+        report["hidden"].append(path)
+    report["isolation"] = "permissions"
+    report["warnings"].append("secret folders are protected by file permissions only "
+                              "(made o-rwx); the rest of the filesystem is visible")
+
+
+def _confine(cfg):
+    """Apply limits, isolate, drop privileges. Returns (report for the parent, paths)."""
+    report = {"uid": os.getuid(), "isolation": "none", "hidden": [], "warnings": []}
+    lim = cfg["limits"]
+    root = cfg["root"]
+    rw = os.path.join(root, "rw")
+    paths = {"code": root, "submission": cfg["submission"], "probes": cfg["probes"],
+             "tmp": os.path.join(rw, "tmp"), "home": os.path.join(rw, "home"),
+             "work": os.path.join(rw, "work")}
+    _limit_resources(lim, report)
+    if os.geteuid() == 0:
+        uid = gid = int(cfg["uid"])
+        if cfg.get("isolate", True) and _isolate(cfg, uid, report):
+            rel = os.path.relpath
+            paths = {"code": BOX,
+                     "submission": os.path.join(BOX, rel(cfg["submission"], root)),
+                     "probes": cfg["probes"] and os.path.join(BOX, rel(cfg["probes"], root)),
+                     "tmp": "/tmp", "home": "/tmp/home", "work": "/tmp/work"}
         else:
-            report["warnings"].append(f"could not hide {path} (errno {ctypes.get_errno()})")
-
-
-def _chown_tree(root, uid, gid):
-    for dirpath, dirnames, filenames in os.walk(root):
-        os.chown(dirpath, uid, gid)
-        for name in filenames:
-            os.lchown(os.path.join(dirpath, name), uid, gid)
+            _protect_by_permissions(cfg["hide"], report)
+            for sub in ("tmp", "home", "work"):
+                os.mkdir(paths[sub], 0o700)
+                os.chown(paths[sub], uid, gid)
+        nproc = int(lim["processes"])
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+        if os.getuid() != uid or os.geteuid() != uid:  # pragma: no cover - paranoia
+            raise OSError("could not drop privileges")
+        report["uid"] = uid
+    else:
+        report["warnings"].append("not started as root: running as the calling user "
+                                  "(limits only; no isolation)")
+        for sub in ("tmp", "home", "work"):
+            os.mkdir(paths[sub], 0o700)
+        nproc = _count_processes(os.getuid()) + int(lim["processes"])
+        soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+        if hard == resource.RLIM_INFINITY or nproc < hard:
+            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, hard))
+    # after the uid change, which clears it: die with the grader
+    LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != int(cfg.get("ppid", os.getppid())):
+        os._exit(1)  # the grader is already gone
+    LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    os.chdir(paths["work"])
+    os.environ.update(HOME=paths["home"], TMPDIR=paths["tmp"], MPLCONFIGDIR=paths["home"])
+    return report, paths
 
 
 def _count_processes(uid):
@@ -110,41 +328,6 @@ def _count_processes(uid):
             except OSError:
                 pass
     return n
-
-
-def _confine(cfg):
-    """Apply limits and drop privileges. Returns a report for the parent."""
-    report = {"uid": os.getuid(), "hidden": [], "warnings": []}
-    libc = _libc()
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    lim = cfg["limits"]
-    mem = int(lim["memory_mb"]) * 2**20
-    resource.setrlimit(resource.RLIMIT_DATA, (mem, mem))
-    resource.setrlimit(resource.RLIMIT_AS, (mem + 2**31, mem + 2**31))
-    fsize = int(lim["file_size_mb"]) * 2**20
-    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    cpu = int(lim["cpu_s"])
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if os.geteuid() == 0:
-        _private_mounts(cfg, report)
-        uid = gid = int(cfg["uid"])
-        for sub in WRITABLE:
-            _chown_tree(os.path.join(cfg["root"], sub), uid, gid)
-        nproc = int(lim["processes"])
-        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-        os.setgroups([])
-        os.setgid(gid)
-        os.setuid(uid)
-        report["uid"] = uid
-    else:
-        report["warnings"].append("not started as root: running as the calling user")
-        nproc = _count_processes(os.getuid()) + int(lim["processes"])
-        soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
-        if hard == resource.RLIM_INFINITY or nproc < hard:
-            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, hard))
-    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    return report
 
 
 # ---------------------------------------------------------------------------- serving
@@ -190,15 +373,16 @@ def _describe(exc, filename):
         message = "<str() of the exception failed>"
     if isinstance(exc, SyntaxError):
         message = f"{exc.msg} (line {exc.lineno})"
-    return {"type": type(exc).__name__[:80], "message": message[:2000],
+    return {"type": str(type(exc).__name__)[:80], "message": str(message)[:2000],
             "traceback": _student_traceback(exc, filename)}
 
 
 class _Worker:
-    def __init__(self, cfg, wire):
+    def __init__(self, cfg, paths, wire):
         self.cfg, self.wire = cfg, wire
         self.module = self.probes = self.torch = None
-        self.filename = os.path.abspath(cfg["submission"])
+        self.filename = os.path.abspath(paths["submission"])
+        self.probes_file = paths["probes"]
 
     def _tensor(self, td):
         t = self.torch.from_numpy(td.array.copy())
@@ -228,8 +412,8 @@ class _Worker:
     def load(self, msg):
         if msg.get("torch"):
             self._setup_torch()
-        if self.cfg.get("probes"):
-            spec = importlib.util.spec_from_file_location("_probes", self.cfg["probes"])
+        if self.probes_file:
+            spec = importlib.util.spec_from_file_location("_probes", self.probes_file)
             self.probes = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(self.probes)
         name = self.cfg["module"]
@@ -267,26 +451,38 @@ class _Worker:
         return out
 
 
+def _fatal(cfg, report, message):
+    """Tell the parent that the sandbox itself is broken (not the student's doing)."""
+    report["fatal"] = message
+    body = json.dumps({"hello": report}).encode()
+    os.write(int(cfg["wfd"]), len(body).to_bytes(8, "big") + body)
+    os._exit(3)
+
+
 def main():
     cfg = json.loads(sys.argv[1])
-    report = _confine(cfg)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import wire  # noqa: E402  (copied next to this file)
-    import probe_tools  # noqa: E402,F401  (importable by exercise probes)
-    sys.path.pop(0)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(cfg["submission"])))
+    report, paths = _confine(cfg)
+    try:
+        sys.path.insert(0, paths["code"])
+        import wire  # noqa: E402  (copied next to this file; imports numpy)
+        sys.path.pop(0)
+    except BaseException as exc:
+        _fatal(cfg, report, f"the worker cannot import numpy/wire after confinement: "
+                            f"{type(exc).__name__}: {exc}")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(paths["submission"])))
     sys.dont_write_bytecode = True
     channel = _Channel(int(cfg["rfd"]), int(cfg["wfd"]), wire)
-    worker = _Worker(cfg, wire)
+    worker = _Worker(cfg, paths, wire)
     channel.send({"hello": report})
     while True:
         try:
             msg = channel.recv()
         except EOFError:
-            return
+            break
         if msg.get("op") == "exit":
-            return
+            break
         channel.send(worker.handle(msg))
+    os._exit(0)  # without waiting for threads the student may have left running
 
 
 if __name__ == "__main__":
