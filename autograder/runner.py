@@ -24,6 +24,7 @@ from .exercise import SUITES, Exercise
 from .sandbox.proxy import SubmissionProxy
 
 PROFILE = "dlcourse-grading"
+PLUGIN_NAME = "dlcourse-grading-plugin"
 
 
 @dataclass
@@ -79,17 +80,14 @@ def describe_failure(exc: BaseException) -> str:
 
 class GradingPlugin:
     def __init__(self, exercise: Exercise, proxy: SubmissionProxy, task: str | None,
-                 deadline: float):
+                 deadline: float, max_examples: int | None = None):
         self.exercise, self.proxy, self.task, self.deadline = exercise, proxy, task, deadline
+        self.max_examples = max_examples or exercise.max_examples
         self.outcomes: dict[str, TestOutcome] = {}
-
-    @pytest.fixture(scope="session")
-    def submission(self):
-        return self.proxy
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "task(name): the task (function) a test grades")
-        register_profile(self.exercise.max_examples)
+        register_profile(self.max_examples)
 
     def pytest_collection_modifyitems(self, config, items):
         if self.task is None:
@@ -126,6 +124,12 @@ class GradingPlugin:
             self.exercise.visibility(name, suite))
 
 
+@pytest.fixture(scope="session")
+def submission(request):
+    """The sandboxed student module (see ``SubmissionProxy``)."""
+    return request.config.pluginmanager.get_plugin(PLUGIN_NAME).proxy
+
+
 def _task_of(item) -> str | None:
     mark = item.get_closest_marker("task")
     return mark.args[0] if mark else None
@@ -136,14 +140,26 @@ def _suite_of(item) -> str:
     return "hidden" if "hidden" in parts else "public"
 
 
+class _Registered:
+    """Registers the plugin under a known name so the fixture can find it."""
+
+    def __init__(self, plugin):
+        self.plugin = plugin
+
+    def pytest_plugin_registered(self, plugin, manager):
+        if plugin is self and manager.get_plugin(PLUGIN_NAME) is None:
+            manager.register(self.plugin, PLUGIN_NAME)
+
+
 def run_tests(exercise: Exercise, proxy: SubmissionProxy, *, suites=SUITES,
               solution: Path | None = None, task: str | None = None,
-              deadline: float | None = None, quiet: bool = True) -> list[TestOutcome]:
+              deadline: float | None = None, quiet: bool = True,
+              max_examples: int | None = None) -> list[TestOutcome]:
     """Run the given suites; returns one outcome per test, in collection order."""
     testing.set_reference(solution if "hidden" in suites else None)
     deadline = deadline or time.monotonic() + exercise.limits.total_timeout_s
     proxy.deadline = deadline
-    plugin = GradingPlugin(exercise, proxy, task, deadline)
+    plugin = GradingPlugin(exercise, proxy, task, deadline, max_examples)
     paths = [str(exercise.suite_dir(s)) for s in suites if exercise.suite_dir(s).is_dir()]
     if str(exercise.folder) not in sys.path:
         sys.path.insert(0, str(exercise.folder))  # tests import the exercise's strategies.py
@@ -152,7 +168,7 @@ def run_tests(exercise: Exercise, proxy: SubmissionProxy, *, suites=SUITES,
             "-W", "ignore::pytest.PytestAssertRewriteWarning", "-c", os.devnull]
     log = io.StringIO()
     with contextlib.redirect_stdout(log if quiet else sys.stdout):
-        code = pytest.main(args + ["-q"], plugins=[plugin])
+        code = pytest.main(args + ["-q"], plugins=[_Registered(plugin), sys.modules[__name__]])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
                     pytest.ExitCode.NO_TESTS_COLLECTED):
         raise RuntimeError(f"the exercise's tests could not run (pytest exit {int(code)}):\n"

@@ -64,3 +64,8 @@ def test_scalar_ratio_and_unchanged():
     assert "2 times the correct value" in message(expect_scalar_close, 2.0, 1.0, "loss")
     assert "modified" in message(expect_unchanged, np.ones(3), np.zeros(3), "dout")
     assert diagnose(np.ones(3), np.ones(3) * 2) is not None
+
+
+def test_square_transpose_is_named():
+    e = np.random.default_rng(1).standard_normal((3, 3))
+    assert "transpose" in message(expect_close, e.T.copy(), e, "dW")

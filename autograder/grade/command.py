@@ -20,6 +20,9 @@ def add_arguments(p):
                         "output folder (default ./graded) receiving <student>.json and scores.csv")
     p.add_argument("--suites", default=",".join(SUITES), help="public,hidden (default: both)")
     p.add_argument("--task", help="grade only the tests of this task")
+    p.add_argument("--max-examples", type=int,
+                   help="override the exercise's hypothesis max_examples (quick instructor checks; "
+                        "official grading uses the configured value)")
     p.add_argument("--jobs", type=int, default=2, help="submissions graded at once (folders)")
 
 
@@ -43,7 +46,8 @@ def grade_class(args) -> int:
         target = out / f"{name}.json"
         subprocess.run([sys.executable, "-m", "autograder", "grade", args.exercise, str(path),
                         "-o", str(target), "--suites", args.suites]
-                       + (["--task", args.task] if args.task else []),
+                       + (["--task", args.task] if args.task else [])
+                       + (["--max-examples", str(args.max_examples)] if args.max_examples else []),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         results = json.loads(target.read_text())
         return name, results["score"], results["max_score"]
@@ -67,6 +71,7 @@ def main(args):
     suites = tuple(s for s in args.suites.split(",") if s)
     out = args.out or Path("results.json")
     results = grade_to_file(exercise, args.submission, out, suites=suites, task=args.task,
+                            max_examples=args.max_examples,
                             solution=default_solution(exercise) if "hidden" in suites else None)
     print(f"{exercise.name}: {results['score']:g} / {results['max_score']:g} -> {out}")
     return 0
