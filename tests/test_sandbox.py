@@ -719,3 +719,76 @@ def test_parent_death_kills_the_worker(tmp_path):
     while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not os.path.exists(f"/proc/{pid}")
+
+
+NOT_ROOT_SCRIPT = """
+import json, os, sys, time
+from pathlib import Path
+from autograder.errors import WorkerLost
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.process import SandboxSpec
+from autograder.sandbox.proxy import SubmissionProxy
+folder = Path(sys.argv[1])
+(folder / "mod.py").write_text('''
+import os, time
+def spawn():
+    pids = []
+    for _ in range(3):
+        pid = os.fork()
+        if pid == 0:
+            os.setsid()
+            time.sleep(60)
+            os._exit(0)
+        pids.append(pid)
+    return pids
+def spin():
+    while True:
+        pass
+def who():
+    return os.getuid()
+''')
+sub = SubmissionProxy(SandboxSpec(submission=folder / "mod.py", module="mod",
+                                  limits=Limits(call_timeout_s=2, processes=8)))
+out = {"uid": sub.call("who"), "children": sub.call("spawn")}
+try:
+    sub.call("spin")
+except WorkerLost as exc:
+    out["lost"] = exc.message
+sub.close()
+time.sleep(0.3)
+out["alive"] = [p for p in out["children"] if os.path.exists(f"/proc/{p}")
+                and open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0] not in "ZX"]
+out["warnings"] = sub.sandbox_report.get("warnings", [])
+print(json.dumps(out))
+"""
+
+
+@root_only
+def test_not_started_as_root_limits_only_and_children_are_killed():
+    """The documented non-root mode: the worker runs as the calling user (no isolation), but
+    timeouts and the clean-up of its processes (even in new sessions) still work."""
+    nobody = 65534
+    try:
+        usable = subprocess.run([sys.executable, "-c", "import numpy, autograder"], user=nobody,
+                                group=nobody, extra_groups=[], capture_output=True,
+                                cwd="/").returncode == 0
+    except OSError:
+        usable = False
+    if not usable:
+        pytest.skip("this Python cannot be run by another user (e.g. it lives under /root)")
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="dlc-nonroot-")  # tmp_path's parents are root-only
+    os.chmod(folder, 0o777)
+    try:
+        proc = subprocess.run([sys.executable, "-c", NOT_ROOT_SCRIPT, folder], user=nobody,
+                              group=nobody, extra_groups=[], capture_output=True, text=True,
+                              timeout=120, cwd=folder)
+    finally:
+        import shutil
+        shutil.rmtree(folder, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["uid"] == nobody and len(out["children"]) == 3
+    assert out["lost"] == "timed out after 2 s in spin"
+    assert out["alive"] == []
+    assert any("not started as root" in w for w in out["warnings"])

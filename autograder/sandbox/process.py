@@ -123,14 +123,17 @@ def _status_uid(pid: str) -> int | None:
         return None
 
 
+def _pids() -> list[str]:
+    return [p for p in os.listdir("/proc") if p.isdigit()] if os.path.isdir("/proc") else []
+
+
 def pids_of_uid(uid: int) -> list[int]:
     """Live processes whose real uid is ``uid`` (zombies excluded)."""
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and _status_uid(p) == uid]
+    return [int(p) for p in _pids() if _status_uid(p) == uid]
 
 
 def _used_uids() -> set[int]:
-    return {u for u in (_status_uid(p) for p in os.listdir("/proc") if p.isdigit())
-            if u is not None}
+    return {u for u in (_status_uid(p) for p in _pids()) if u is not None}
 
 
 def _free_uid() -> int:
@@ -171,6 +174,8 @@ def kill_uid(uid: int, timeout: float = 5.0) -> bool:
 
 def _children_map() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
+    if not os.path.isdir("/proc"):  # macOS: the process group kill is all there is
+        return children
     for p in os.listdir("/proc"):
         if not p.isdigit():
             continue
