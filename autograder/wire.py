@@ -23,6 +23,8 @@ HEADER = struct.Struct(">Q")
 _ALLOWED_KINDS = {"b", "i", "u", "f", "c"}
 #: most JSON values one frame may hold (arrays travel as one base64 string each)
 MAX_VALUES = 1_000_000
+#: longest string a reply may hold (numpy would make a 60 MB string a 240 MB array)
+MAX_STR = 1_000_000
 
 
 class WireError(ValueError):
@@ -158,6 +160,8 @@ def _from_plain(obj, depth, factory):
     if depth > 40:
         raise WireError("value nested too deeply")
     t = type(obj)
+    if t is str and len(obj) > MAX_STR:
+        raise WireError(f"a string of {len(obj)} characters (at most {MAX_STR})")
     if obj is None or t is bool or t is float or t is str:
         return obj
     if t is int:

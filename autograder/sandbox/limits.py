@@ -14,7 +14,7 @@ class Limits:
     total_timeout_s: float = 600.0  # whole grading run; later tests are reported as not run
     cpu_s: int = 900  # RLIMIT_CPU of one worker process (all its threads)
     memory_mb: int = 512  # RLIMIT_DATA (heap + private writable mappings) of the worker
-    virtual_mb: int = 0  # RLIMIT_AS; 0: memory_mb + 1024; -1: none (CUDA reserves huge ranges)
+    virtual_mb: int = 0  # RLIMIT_AS; 0: memory_mb + 1024 (none on a GPU machine); -1: none
     file_size_mb: int = 16  # RLIMIT_FSIZE: largest file the worker may write
     disk_mb: int = 64  # size of the worker's private /tmp (its only writable folder, in memory)
     open_files: int = 256  # RLIMIT_NOFILE

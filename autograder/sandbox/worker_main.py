@@ -81,6 +81,9 @@ def _limit_resources(lim, report):
     mem = int(lim["memory_mb"]) * 2**20
     _setrlimit(resource.RLIMIT_DATA, mem)
     virtual = int(lim.get("virtual_mb", 0))
+    if virtual == 0 and os.path.exists("/dev/nvidiactl"):
+        virtual = -1  # CUDA reserves address ranges far beyond any sensible limit
+        report["warnings"].append("GPU present: no address-space limit (heap limit only)")
     if virtual >= 0:
         virtual = virtual * 2**20 if virtual else mem + 2**30
         _setrlimit(resource.RLIMIT_AS, virtual)
