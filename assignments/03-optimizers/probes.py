@@ -1,0 +1,473 @@
+"""Worker-side probes of the optimizers exercise: they run inside the sandbox, next to your module.
+
+A probe builds what cannot cross the boundary as plain data (parameters with gradients,
+optimizers, model factories), calls your code and returns what it observed as plain data.
+Probes hold no expected values: the tests compute those with torch.optim and compare.
+
+While your optimizers run here, torch.optim's own update code (torch.optim.sgd.sgd,
+torch.optim.adam.adam, ..., and the step methods of torch.optim's classes) raises: the
+updates must be written with tensor operations.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import importlib
+import math
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+try:  # inside the sandbox the engine puts probe_tools next to this file
+    from probe_tools import device_guard
+except ImportError:
+    try:  # in the parent (tests build the same models)
+        from autograder.probe_tools import device_guard
+    except ImportError:  # an engine that ships no probe_tools: the same guard, here
+        @contextlib.contextmanager
+        def device_guard():
+            """Tensors created without device= land on `meta`; .numpy() and .cpu() raise."""
+            def forbidden(name):
+                def method(self, *args, **kwargs):
+                    raise RuntimeError(f"device bug: Tensor.{name}() called inside a graded "
+                                       "function (keep tensors on their device)")
+                return method
+
+            saved = {name: getattr(torch.Tensor, name) for name in ("numpy", "cpu")}
+            try:
+                for name in saved:
+                    setattr(torch.Tensor, name, forbidden(name))
+                with torch.device("meta"):
+                    yield
+            finally:
+                for name, fn in saved.items():
+                    setattr(torch.Tensor, name, fn)
+
+# ----------------------------------------------------------------------------- helpers
+def as_tensor(value, *, device=None, dtype=None) -> torch.Tensor:
+    """A tensor from a numpy array or tensor, on ``device``/``dtype`` when given."""
+    t = value if isinstance(value, torch.Tensor) else torch.as_tensor(value)
+    return t.to(device=device if device is not None else t.device,
+                dtype=dtype if dtype is not None else t.dtype)
+
+
+def _plain_state(state_dict):
+    """state_dict()["state"] as {index: {key: tensor or number}} (empty entries dropped)."""
+    out = {}
+    for k, v in state_dict.get("state", {}).items():
+        if isinstance(v, dict) and v:
+            out[k] = {str(key): (val.detach().clone() if isinstance(val, torch.Tensor) else val)
+                      for key, val in v.items()}
+    return out
+
+
+# ----------------------------------------------------------------------------- no torch.optim
+_UPDATE_FUNCTIONS = {
+    "torch.optim.sgd": ("sgd", "_single_tensor_sgd", "_multi_tensor_sgd", "_fused_sgd"),
+    "torch.optim.adam": ("adam", "_single_tensor_adam", "_multi_tensor_adam", "_fused_adam"),
+    "torch.optim.adamw": ("adamw", "adam"),
+    "torch.optim.adagrad": ("adagrad", "_single_tensor_adagrad", "_multi_tensor_adagrad",
+                            "_fused_adagrad"),
+    "torch.optim.rmsprop": ("rmsprop", "_single_tensor_rmsprop", "_multi_tensor_rmsprop"),
+    "torch.optim._functional": ("sgd", "adam", "adamw", "adagrad", "rmsprop"),
+}
+_CLASSES = ("SGD", "Adam", "AdamW", "Adagrad", "RMSprop")
+
+
+class TorchOptimUsed(RuntimeError):
+    pass
+
+
+def _raiser(name):
+    def raise_(*args, **kwargs):
+        raise TorchOptimUsed(f"your optimizer called torch.optim's own update code ({name}); "
+                             "write the update with tensor operations (see the handout)")
+    return raise_
+
+
+@contextlib.contextmanager
+def no_torch_optim(sub=None):
+    """torch.optim's update functions and class step methods raise while this is active
+    (also where your module imported them by name)."""
+    saved, originals = [], {}
+    for modname, names in _UPDATE_FUNCTIONS.items():
+        try:
+            mod = importlib.import_module(modname)
+        except ImportError:
+            continue
+        for name in names:
+            if hasattr(mod, name):
+                fn = getattr(mod, name)
+                originals[id(fn)] = f"{modname}.{name}"
+                saved.append((mod, name, fn))
+                setattr(mod, name, _raiser(f"{modname}.{name}"))
+    for cname in _CLASSES:
+        cls = getattr(torch.optim, cname)
+        if "step" in cls.__dict__:
+            originals[id(cls.__dict__["step"])] = f"torch.optim.{cname}.step"
+            saved.append((cls, "step", cls.__dict__["step"]))
+            setattr(cls, "step", _raiser(f"torch.optim.{cname}.step"))
+    if sub is not None:
+        for name, value in list(vars(sub).items()):
+            if id(value) in originals:
+                saved.append((sub, name, value))
+                setattr(sub, name, _raiser(originals[id(value)]))
+    try:
+        yield
+    finally:
+        for obj, name, value in reversed(saved):
+            setattr(obj, name, value)
+
+
+# ----------------------------------------------------------------------------- optimizers
+def _make_params(init, dtype, device):
+    dt = getattr(torch, dtype) if isinstance(dtype, str) else dtype
+    return [as_tensor(a, device=device, dtype=dt).clone().requires_grad_(True) for a in init]
+
+
+def _param_groups(params, groups):
+    return [{"params": [params[i] for i in g["params"]], **g.get("overrides", {})} for g in groups]
+
+
+def set_grads(params, noise_t, coef, missing=()):
+    """p.grad = noise_t[i] + coef * p (None for the indices in ``missing``)."""
+    for i, p in enumerate(params):
+        if i in missing:
+            p.grad = None
+        else:
+            p.grad = as_tensor(noise_t[i], device=p.device, dtype=p.dtype) + coef * p.detach()
+
+
+def run_optimizer(sub, opt_name, kwargs, groups, init, noise, coef, dtype="float64", device="cpu",
+                  missing=None, patch=True):
+    """Your ``opt_name`` optimizer on the parameter groups, one step per entry of ``noise``.
+
+    Returns the parameters after every step and the final state_dict()["state"].
+    """
+    params = _make_params(init, dtype, device)
+    with (no_torch_optim(sub) if patch else contextlib.nullcontext()):
+        opt = getattr(sub, opt_name)(_param_groups(params, groups), **kwargs)
+        trajectory = []
+        for t, noise_t in enumerate(noise):
+            set_grads(params, noise_t, coef, missing[t] if missing else ())
+            opt.step()
+            trajectory.append([p.detach().clone() for p in params])
+    return {"trajectory": trajectory, "state": _plain_state(opt.state_dict()),
+            "param_dtypes": [str(p.dtype) for p in params]}
+
+
+def state_dict_round_trip(sub, opt_name, kwargs, groups, init, noise, coef, split):
+    """Run ``split`` steps, save state_dict(), build a NEW optimizer on copies of the
+    parameters, load_state_dict() into it and continue both for the remaining steps."""
+    params = _make_params(init, "float64", "cpu")
+    with no_torch_optim(sub):
+        cls = getattr(sub, opt_name)
+        first = cls(_param_groups(params, groups), **kwargs)
+        for noise_t in noise[:split]:
+            set_grads(params, noise_t, coef)
+            first.step()
+        saved = copy.deepcopy(first.state_dict())
+        copies = [p.detach().clone().requires_grad_(True) for p in params]
+        second = cls(_param_groups(copies, groups), **kwargs)
+        second.load_state_dict(saved)
+        a_traj, b_traj = [], []
+        for noise_t in noise[split:]:
+            set_grads(params, noise_t, coef)
+            first.step()
+            set_grads(copies, noise_t, coef)
+            second.step()
+            a_traj.append([p.detach().clone() for p in params])
+            b_traj.append([p.detach().clone() for p in copies])
+    return {"continued": a_traj, "reloaded": b_traj}
+
+
+def value_error_probe(sub, cases):
+    """Each case (class name, kwargs): construct it; report what was raised."""
+    out = []
+    for name, kwargs in cases:
+        try:
+            if name in ("SGD", "AdaGrad", "RMSProp", "Adam"):
+                getattr(sub, name)([torch.zeros(2, requires_grad=True)], **kwargs)
+            else:
+                getattr(sub, name)(**kwargs)
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            out.append({"raised": type(exc).__name__, "message": str(exc)[:300]})
+        else:
+            out.append({"raised": None, "message": ""})
+    return out
+
+
+# ----------------------------------------------------------------------------- schedules
+def schedule_values(sub, schedule, calls):
+    """[schedule(**kwargs) for kwargs in calls]; non-numbers come back as their type name."""
+    fn = getattr(sub, schedule)
+    out = []
+    for kw in calls:
+        v = fn(**kw)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            try:
+                import numpy as np
+                if isinstance(v, np.floating):
+                    v = float(v)
+            except ImportError:
+                pass
+        out.append(v if isinstance(v, (int, float)) and not isinstance(v, bool) else type(v).__name__)
+    return out
+
+
+# ----------------------------------------------------------------------------- experiments
+_KINDS = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
+_STUDENT_KINDS = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSProp", "adagrad": "AdaGrad"}
+
+
+def experiment_probe(sub, fn, X, y, specs, steps, seed, global_seed=0, hidden=8, lrs=None,
+                     use_student=False):
+    """compare_optimizers / lr_sensitivity with a recording model factory and optimizer factories.
+
+    ``specs``: [(name, kind, kwargs)]; kind in sgd/adam/rmsprop/adagrad builds torch.optim's
+    class (or, with ``use_student``, yours). The model factory builds a small MLP with
+    PyTorch's default random init from the global RNG (seeded with ``global_seed`` first).
+    Each optimizer factory records the parameters it was given: their values, whether they
+    are the very tensors an earlier factory call got, and their device.
+    """
+    X, y = as_tensor(X), as_tensor(y)
+    d, k = X.shape[1], int(y.max().item()) + 1
+    calls = {"model_factory": 0}
+
+    def model_factory():
+        calls["model_factory"] += 1
+        with torch.device("cpu"):
+            return nn.Sequential(nn.Linear(d, hidden), nn.Tanh(), nn.Linear(hidden, k))
+
+    records, seen = [], []
+
+    def factory_for(name, kind, kw):
+        cls = getattr(sub, _STUDENT_KINDS[kind]) if use_student else getattr(torch.optim, _KINDS[kind])
+
+        def make(params, lr=None):
+            params = list(params)
+            shared = sorted({r_name for r_name, ps in seen if any(p is q for p in params for q in ps)})
+            seen.append((name, params))
+            records.append({"name": name, "lr": lr, "shared_with": shared,
+                            "init": [p.detach().clone() for p in params],
+                            "devices": sorted({str(p.device) for p in params})})
+            return cls(params, **(dict(kw, lr=lr) if lr is not None else kw))
+        return make
+
+    factories = {name: factory_for(name, kind, kw) for name, kind, kw in specs}
+    torch.manual_seed(global_seed)
+    gen = torch.Generator().manual_seed(seed)
+    if fn == "compare_optimizers":
+        result = sub.compare_optimizers(model_factory, (X, y), factories, steps=steps, generator=gen)
+    else:
+        result = sub.lr_sensitivity(model_factory, (X, y), factories, list(lrs), steps=steps,
+                                    generator=gen)
+    return {"result": result, "records": records, "factory_calls": calls["model_factory"]}
+
+
+def describe_figure(fig):
+    """What a test needs to know about a figure, as plain data."""
+    from matplotlib.figure import Figure
+
+    info = {"is_figure": isinstance(fig, Figure), "type": type(fig).__name__, "axes": []}
+    if info["is_figure"]:
+        for ax in fig.axes:
+            lines = []
+            for line in ax.get_lines():
+                try:
+                    lines.append([float(v) for v in line.get_ydata()])
+                except (TypeError, ValueError):
+                    lines.append([])
+            info["axes"].append({"yscale": ax.get_yscale(), "lines": lines})
+    import sys
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    return info
+
+
+def plot_probe(sub, results):
+    return describe_figure(sub.plot_optimizer_comparison(results))
+
+
+# ----------------------------------------------------------------------------- device check
+_SCALAR_FACTORIES = {torch.tensor, torch.as_tensor, torch.scalar_tensor}
+_SHAPE_FACTORIES = {torch.zeros, torch.ones, torch.empty, torch.full}
+
+
+def _names_cuda(dev) -> bool:
+    if isinstance(dev, torch.device):
+        return dev.type == "cuda"
+    if isinstance(dev, int) and not isinstance(dev, bool):
+        return True  # an ordinal means a CUDA device
+    return isinstance(dev, str) and dev.startswith("cuda")
+
+
+def _scalar_shape(args, kwargs) -> bool:
+    size = kwargs.get("size", args[0] if args else None)
+    return isinstance(size, (tuple, list, torch.Size)) and len(size) == 0
+
+
+class _DeviceRules(TorchFunctionMode):
+    """Inside probe_tools.device_guard() (defaults on `meta`, no .numpy()/.cpu()):
+
+    - a hard-coded CUDA device (device="cuda", .cuda(), .to("cuda")) raises: the inputs are on
+      the CPU, so code that follows them never names CUDA;
+    - 0-d scalars created from Python numbers (torch.tensor(0.0), torch.zeros(())) stay on the
+      CPU: a 0-d CPU tensor mixes with tensors of any device, as torch.optim's `step` does;
+    - a factory given a generator follows the generator's device, as torch does.
+    """
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = dict(kwargs or {})
+        dev = kwargs.get("device")
+        if _names_cuda(dev) or func is torch.Tensor.cuda or (
+                func is torch.Tensor.to and any(_names_cuda(a) for a in args[1:]
+                                                if isinstance(a, (str, torch.device)))):
+            raise RuntimeError("device bug: hard-coded CUDA device ('cuda' / .cuda()) while the "
+                               "inputs are on the CPU")
+        if dev is None:
+            gen = kwargs.get("generator")
+            if isinstance(gen, torch.Generator) and not any(
+                    isinstance(a, torch.Tensor) for a in list(args) + list(kwargs.values())):
+                kwargs["device"] = gen.device
+            elif func in _SCALAR_FACTORIES and args and isinstance(args[0], (int, float, bool)):
+                kwargs["device"] = "cpu"
+            elif func in _SHAPE_FACTORIES and _scalar_shape(args, kwargs):
+                kwargs["device"] = "cpu"
+        return func(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def device_rules():
+    """probe_tools.device_guard() plus _DeviceRules (see there)."""
+    with device_guard(), _DeviceRules():
+        yield
+
+
+def describe_device_error(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    if "Tensor.numpy()" in text:
+        return ("calls .numpy() (that only works for CPU tensors and leaves the graph); "
+                "keep tensors on their device and use .item() / .tolist() for numbers")
+    if "Tensor.cpu()" in text:
+        return ("calls .cpu() (a hard-coded device); keep tensors on the inputs' device and use "
+                ".item() / .tolist() for numbers")
+    if "hard-coded CUDA" in text or "cuda" in text.lower():
+        return ("hard-codes the 'cuda' device; use the device of the inputs "
+                "(x.device, p.device) instead")
+    if "meta" in text:
+        return ("creates a tensor without device= (it would be on the CPU while the inputs are "
+                "on the GPU); pass device=x.device or use torch.zeros_like / x.new_zeros")
+    return ("creates a tensor without device= (it would be on the CPU while the inputs are on "
+            "the GPU): pass device=x.device or use torch.zeros_like / x.new_zeros; with such "
+            f"tensors on another device it failed with {text[:200]}")
+
+
+def _tensors_in(value, out=None):
+    out = [] if out is None else out
+    if isinstance(value, torch.Tensor):
+        out.append(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _tensors_in(v, out)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _tensors_in(v, out)
+    return out
+
+
+def _same(a, b) -> bool:
+    """Equal plain results (tensors compared by value; NaN equals NaN)."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
+            return False
+        if a.device != b.device or a.shape != b.shape:
+            return False
+        return bool(torch.equal(a.nan_to_num(0.0, 0.0, 0.0), b.nan_to_num(0.0, 0.0, 0.0)))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
+
+
+def _optimizer_case(sub, name, kwargs, seed):
+    """Parameters with fixed gradients (made outside the check) and a call that builds your
+    optimizer and takes three steps."""
+    g = torch.Generator().manual_seed(seed)
+    shapes = [(3, 2), (4,)]
+    params = [torch.randn(s, generator=g, dtype=torch.float64).requires_grad_(True) for s in shapes]
+    grads = [[torch.randn(s, generator=g, dtype=torch.float64) for s in shapes] for _ in range(3)]
+
+    def call():
+        opt = getattr(sub, name)(params, **kwargs)
+        for step_grads in grads:
+            for p, gr in zip(params, step_grads):
+                p.grad = gr.clone()
+            opt.step()
+
+        def finish():
+            state = _plain_state(opt.state_dict())
+            tensors = [v for s in state.values() for v in s.values()
+                       if isinstance(v, torch.Tensor) and v.dim() > 0]
+            return [[p.detach().clone() for p in params], state], list(params) + tensors
+        return finish
+    return call
+
+
+def _experiment_case(sub, fn, kw):
+    X, y = as_tensor(kw["X"]), as_tensor(kw["y"])
+
+    def call():
+        out = experiment_probe(sub, fn, X, y, kw["specs"], kw["steps"], 0, lrs=kw.get("lrs"))
+
+        def finish():
+            return out["result"], []
+        return finish
+    return call
+
+
+def device_probe(sub, fn, **kw):
+    """Run ``fn`` once normally and once under the device check; report device bugs.
+
+    Returns {"ok": True} or {"ok": False, "problem": text, "plain_error": bool}.
+    """
+    def case():
+        if fn in ("compare_optimizers", "lr_sensitivity"):
+            return _experiment_case(sub, fn, kw)
+        return _optimizer_case(sub, fn, kw["kwargs"], kw.get("seed", 0))
+
+    try:
+        call = case()
+        torch.manual_seed(0)
+        with no_torch_optim(sub) if fn not in ("compare_optimizers", "lr_sensitivity") else contextlib.nullcontext():
+            plain, _ = call()()
+    except Exception as exc:  # noqa: BLE001 - not a device problem: report it as such
+        if "cuda" in str(exc).lower():
+            return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
+        return {"ok": False, "plain_error": True,
+                "problem": f"{fn} raised {type(exc).__name__}: {str(exc)[:300]}"}
+    call = case()
+    torch.manual_seed(0)
+    try:
+        with device_rules():
+            finish = call()
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
+    try:
+        guarded, must_be_cpu = finish()
+    except Exception as exc:  # noqa: BLE001 - e.g. .item() of a meta tensor
+        return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
+    for t in _tensors_in(guarded) + list(must_be_cpu):
+        if t.device.type != "cpu":
+            return {"ok": False, "plain_error": False,
+                    "problem": f"{fn} {describe_device_error(RuntimeError('meta'))} "
+                               f"(a parameter or state tensor ended up on {t.device.type!r})"}
+    if not _same(plain, guarded):
+        return {"ok": False, "plain_error": False,
+                "problem": f"{fn} gives different results when tensors created without device= "
+                           "do not land on the CPU: " + describe_device_error(RuntimeError("meta"))}
+    return {"ok": True}

@@ -1,0 +1,85 @@
+"""Hidden tests: the learning-rate schedules follow the chapter's formulas at every epoch."""
+import os
+import sys
+
+from hypothesis import given
+
+from autograder.testing import task
+
+sys.path.insert(0, os.path.dirname(__file__))
+import optimizers_oracle as R  # noqa: E402
+import strategies as S  # noqa: E402
+
+
+def _check(submission, name, calls):
+    got = submission.probe("schedule_values", schedule=name, calls=calls, _where=name)
+    exp = [getattr(R.ref(), name)(**kw) for kw in calls]
+    R.check_schedule(name, got, exp, calls)
+
+
+@task("schedules")
+@given(a=S.schedule_args())
+def test_step_decay(submission, a):
+    """step_decay = lr0 * drop ** (epoch // every) at every epoch 0..3*every+1 (drop boundaries included)"""
+    calls = [dict(lr0=a["lr0"], epoch=e, drop=a["drop"], every=a["every"])
+             for e in range(3 * a["every"] + 2)]
+    _check(submission, "step_decay", calls)
+
+
+@task("schedules")
+@given(a=S.schedule_args())
+def test_exponential_decay(submission, a):
+    """exponential_decay = lr0 * exp(-k * epoch) at every epoch 0..total"""
+    _check(submission, "exponential_decay",
+           [dict(lr0=a["lr0"], epoch=e, k=a["k"]) for e in range(a["total"] + 1)])
+
+
+@task("schedules")
+@given(a=S.schedule_args())
+def test_cosine_annealing(submission, a):
+    """cosine_annealing = lr0 * (1 + cos(pi * epoch / total)) / 2 at every epoch 0..total"""
+    _check(submission, "cosine_annealing",
+           [dict(lr0=a["lr0"], epoch=e, total=a["total"]) for e in range(a["total"] + 1)])
+
+
+@task("schedules")
+@given(a=S.schedule_args())
+def test_warmup_cosine(submission, a):
+    """warmup_cosine: linear warm-up to lr0 at epoch == warmup, then cosine over total - warmup epochs (all epochs 0..total)"""
+    calls = [dict(lr0=a["lr0"], epoch=e, warmup=a["warmup"], total=a["total"])
+             for e in range(a["total"] + 1)]
+    got = submission.probe("schedule_values", schedule="warmup_cosine", calls=calls, _where="warmup_cosine")
+    exp = [R.ref().warmup_cosine(**kw) for kw in calls]
+    ok = all(not isinstance(g, str) and abs(g - e) <= 1e-10 * abs(e) + 1e-15 for g, e in zip(got, exp))
+    hint = None if ok else _warmup_hint(got, calls)
+    if hint:
+        from autograder.testing import fail
+        bad = next(k for k, (g, e) in enumerate(zip(got, exp)) if abs(g - e) > 1e-10 * abs(e) + 1e-15)
+        fail(f"warmup_cosine({R._kw(calls[bad])}) returned {got[bad]!r}: {hint}")
+    R.check_schedule("warmup_cosine", got, exp, calls)
+
+
+def _warmup_hint(got, calls):
+    import math
+    if any(isinstance(v, str) for v in got):
+        return None
+    lr0, w, T = calls[0]["lr0"], calls[0]["warmup"], calls[0]["total"]
+    alternatives = {
+        "the cosine phase must restart at the end of the warm-up: use (epoch - warmup) / "
+        "(total - warmup), not epoch / total":
+            lambda e: lr0 * (1 + math.cos(math.pi * e / T)) / 2,
+        "the cosine phase lasts total - warmup epochs: divide (epoch - warmup) by (total - warmup), "
+        "not by total":
+            lambda e: lr0 * (1 + math.cos(math.pi * (e - w) / T)) / 2,
+    }
+    for text, f in alternatives.items():
+        if all(abs(g - f(kw["epoch"])) <= 1e-10 * abs(f(kw["epoch"])) + 1e-15
+               for g, kw in zip(got, calls) if kw["epoch"] > w):
+            if any(abs(f(kw["epoch"]) - R.ref().warmup_cosine(**kw)) > 1e-9 for kw in calls
+                   if kw["epoch"] > w):
+                return text
+    ramp_plus = all(abs(g - lr0 * (kw["epoch"] + 1) / w) <= 1e-10 * lr0 for g, kw in zip(got, calls)
+                    if kw["epoch"] < w)
+    if ramp_plus and w > 0:
+        return "the warm-up ramp is one epoch ahead: lr0 * epoch / warmup, so 0 at epoch 0"
+    return None

@@ -1,0 +1,552 @@
+"""Worker-side probes of the depth exercise: they run inside the sandbox, next to your module.
+
+A probe builds what cannot cross the boundary as plain data (models, generators, loss
+functions), calls your function and returns what it observed as plain data. Probes hold no
+expected values: the tests compare what comes back.
+
+Tensors arrive on the device the test asked for; models built here follow the inputs' device
+and dtype.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+try:  # inside the sandbox the engine puts probe_tools next to this file
+    from probe_tools import device_guard
+except ImportError:
+    try:  # in the parent (tests build the same models)
+        from autograder.probe_tools import device_guard
+    except ImportError:  # an engine that ships no probe_tools: the same guard, here
+        @contextlib.contextmanager
+        def device_guard():
+            """Tensors created without device= land on `meta`; .numpy() and .cpu() raise."""
+            def forbidden(name):
+                def method(self, *args, **kwargs):
+                    raise RuntimeError(f"device bug: Tensor.{name}() called inside a graded "
+                                       "function (keep tensors on their device)")
+                return method
+
+            saved = {name: getattr(torch.Tensor, name) for name in ("numpy", "cpu")}
+            try:
+                for name in saved:
+                    setattr(torch.Tensor, name, forbidden(name))
+                with torch.device("meta"):
+                    yield
+            finally:
+                for name, fn in saved.items():
+                    setattr(torch.Tensor, name, fn)
+
+ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
+
+
+# ----------------------------------------------------------------------------- helpers
+def as_tensor(value, *, device=None, dtype=None) -> torch.Tensor:
+    """A tensor from a numpy array or tensor, on ``device``/``dtype`` when given."""
+    t = value if isinstance(value, torch.Tensor) else torch.as_tensor(value)
+    return t.to(device=device if device is not None else t.device,
+                dtype=dtype if dtype is not None else t.dtype)
+
+
+class Residual(nn.Module):
+    """The tests' own residual block: h + act(linear(h))."""
+
+    def __init__(self, width: int, activation: str):
+        super().__init__()
+        self.linear = nn.Linear(width, width)
+        self.activation = activation
+
+    def forward(self, h):
+        return h + ACTIVATIONS[self.activation](self.linear(h))
+
+
+class Act(nn.Module):
+    def __init__(self, activation: str):
+        super().__init__()
+        self.activation = activation
+
+    def forward(self, h):
+        return ACTIVATIONS[self.activation](h)
+
+
+def build_mlp(sizes, activation, residual, weights, *, device="cpu", dtype=torch.float64) -> nn.Module:
+    """The tests' own MLP (independent of your make_mlp) with the given weights.
+
+    sizes = (in, width, ..., width, out); weights = [[W, b], ...] one pair per Linear.
+    """
+    with torch.device("cpu"):  # explicit: also inside the device check
+        layers = [nn.Linear(sizes[0], sizes[1]), Act(activation)]
+        for _ in range(len(sizes) - 3):
+            if residual:
+                layers.append(Residual(sizes[1], activation))
+            else:
+                layers += [nn.Linear(sizes[1], sizes[1]), Act(activation)]
+        layers.append(nn.Linear(sizes[-2], sizes[-1]))
+        model = nn.Sequential(*layers)
+    model = model.to(device=device, dtype=dtype)
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        for m, (W, b) in zip(linears, weights):
+            m.weight.copy_(as_tensor(W))
+            m.bias.copy_(as_tensor(b))
+    return model
+
+
+def mse_onehot(scores, y):
+    """A second loss function, so that layer_grad_norms must use the loss_fn it is given."""
+    target = F.one_hot(y, scores.shape[1]).to(scores.dtype)
+    return ((scores - target) ** 2).mean()
+
+
+LOSSES = {"cross_entropy": F.cross_entropy, "mse": mse_onehot}
+
+
+def _grad_state(p):
+    if p.grad is None:
+        return "none"
+    return "zero" if not torch.any(p.grad != 0).item() else "nonzero"
+
+
+def _number(v):
+    """A Python float from a number or a one-element tensor; None for anything else."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, torch.Tensor) and v.numel() == 1:
+        return float(v.detach().reshape(()).to("cpu").item()) if v.device.type != "meta" else None
+    try:
+        import numpy as np
+        if isinstance(v, np.generic):
+            return float(v)
+    except ImportError:
+        pass
+    return None
+
+
+def _split(data, device=None):
+    X_tr, y_tr, X_te, y_te = data
+    return (as_tensor(X_tr, device=device), as_tensor(y_tr, device=device),
+            as_tensor(X_te, device=device), as_tensor(y_te, device=device))
+
+
+# ----------------------------------------------------------------------------- make_mlp
+def mlp_forward(sub, config, weights, x):
+    """Build make_mlp(**config), load ``weights`` into its nn.Linear layers (in module order)
+    and run it on ``x`` (the model is moved to x's device)."""
+    model = sub.make_mlp(config["in_dim"], config["width"], config["depth"], config["out_dim"],
+                         activation=config["activation"], residual=config["residual"])
+    info = {"is_module": isinstance(model, nn.Module), "type": type(model).__name__}
+    if not info["is_module"]:
+        return info
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    params = list(model.parameters())
+    info.update(
+        linear_shapes=[list(m.weight.shape) for m in linears],
+        has_bias=[m.bias is not None for m in linears],
+        param_dtypes=sorted({str(p.dtype) for p in params}),
+        n_params=sum(p.numel() for p in params),
+        n_linear_params=sum(p.numel() for m in linears for p in m.parameters(recurse=False)),
+        activation_modules=sum(isinstance(m, (nn.ReLU, nn.Tanh, nn.Sigmoid)) for m in model.modules()),
+    )
+    if info["linear_shapes"] != [list(W.shape) for W, _ in weights] or not all(info["has_bias"]):
+        return info
+    x = as_tensor(x)
+    model = model.to(device=x.device)
+    with torch.no_grad():
+        for m, (W, b) in zip(linears, weights):
+            m.weight.copy_(as_tensor(W))
+            m.bias.copy_(as_tensor(b))
+        info["out"] = model(x.to(params[0].dtype)).detach()
+    info["param_devices"] = sorted({str(p.device) for p in model.parameters()})
+    return info
+
+
+# ----------------------------------------------------------------------------- init_weights
+def _init_model(sizes, dtype, device):
+    with torch.device("cpu"):
+        layers = []
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers += [nn.Linear(a, b)] + ([nn.ReLU()] if i < len(sizes) - 2 else [])
+        model = nn.Sequential(*layers)
+    model = model.to(device=device, dtype=dtype)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.Linear):
+                m.bias.fill_(0.5)  # init_weights must zero it
+    return model
+
+
+def init_probe(sub, sizes, scheme, seed, dtype="float64", device="cpu", generator_device=None):
+    """init_weights on a fresh Linear stack, three times: seed, seed again, seed + 1.
+
+    The global RNG is reseeded differently before each call, so only the generator can make
+    two calls agree.
+    """
+    dtype = getattr(torch, dtype)
+    gdev = generator_device or device
+    models = []
+    for k, s in enumerate((seed, seed, seed + 1)):
+        torch.manual_seed(1000 + 7 * k)
+        model = _init_model(sizes, dtype, device)
+        returned = sub.init_weights(model, scheme, generator=torch.Generator(device=gdev).manual_seed(s))
+        models.append((model, returned is model))
+    first = models[0][0]
+    lin = [[m for m in mm.modules() if isinstance(m, nn.Linear)] for mm, _ in models]
+    return {
+        "returned_model": models[0][1],
+        "weights": [m.weight.detach() for m in lin[0]],
+        "biases": [m.bias.detach() for m in lin[0]],
+        "same_seed_equal": all(torch.equal(a.weight, b.weight) for a, b in zip(lin[0], lin[1])),
+        "other_seed_differs": any(not torch.equal(a.weight, b.weight) for a, b in zip(lin[0], lin[2])),
+        "dtypes": sorted({str(p.dtype) for p in first.parameters()}),
+        "devices": sorted({str(p.device) for p in first.parameters()}),
+    }
+
+
+# ----------------------------------------------------------------------------- gradients
+def grad_norms_probe(sub, sizes, activation, residual, weights, X, y, loss="cross_entropy",
+                     stale=True):
+    """layer_grad_norms on the tests' own MLP; with ``stale``, gradients (all ones) are left in
+    it beforehand, as after an earlier backward."""
+    X = as_tensor(X)
+    y = as_tensor(y, device=X.device)
+    model = build_mlp(sizes, activation, residual, weights, device=X.device, dtype=X.dtype)
+    if stale:
+        for p in model.parameters():
+            p.grad = torch.ones_like(p)
+    before = [p.detach().clone() for p in model.parameters()]
+    norms = sub.layer_grad_norms(model, X, y, LOSSES[loss])
+    is_seq = isinstance(norms, (list, tuple))
+    return {"type": type(norms).__name__,
+            "element_types": [type(v).__name__ for v in norms] if is_seq else [],
+            "norms": [_number(v) for v in norms] if is_seq else None,
+            "grads_after": [_grad_state(p) for p in model.parameters()],
+            "params_unchanged": all(torch.equal(a, p) for a, p in zip(before, model.parameters())),
+            "param_devices": sorted({str(p.device) for p in model.parameters()})}
+
+
+def clip_probe(sub, grads, max_norm, style="list", dtype=None, device=None):
+    """clip_grad_norm_ on parameters with the given gradients (None: no gradient).
+
+    style: "list" (a list), "generator" (a generator, as model.parameters() gives) or
+    "tensor" (a single tensor; grads must hold one array).
+    """
+    params = []
+    for g in grads:
+        if g is None:
+            params.append(torch.zeros(2, requires_grad=True, dtype=dtype or torch.float64, device=device))
+            continue
+        gt = as_tensor(g, device=device)
+        p = torch.zeros_like(gt, requires_grad=True)
+        p.grad = gt.clone()
+        params.append(p)
+    if style == "tensor":
+        arg = params[0]
+    elif style == "generator":
+        arg = (p for p in params)
+    else:
+        arg = list(params)
+    total = sub.clip_grad_norm_(arg, max_norm)
+    return {"total": _number(total),
+            "total_type": type(total).__name__,
+            "grads": [None if p.grad is None else p.grad.detach() for p in params]}
+
+
+# ----------------------------------------------------------------------------- training
+def train_probe(sub, sizes, activation, residual, weights, data, epochs, lr, batch_size, seed,
+                loss_threshold, generator_device="cpu"):
+    """train_and_measure on the tests' own MLP (given weights) with a seeded generator."""
+    X_tr, y_tr, X_te, y_te = _split(data)
+    model = build_mlp(sizes, activation, residual, weights, device=X_tr.device, dtype=X_tr.dtype)
+    gen = torch.Generator(device=generator_device).manual_seed(seed)
+    result = sub.train_and_measure(model, (X_tr, y_tr, X_te, y_te), epochs=epochs, lr=lr,
+                                   batch_size=batch_size, generator=gen,
+                                   loss_threshold=loss_threshold)
+    return {"result": result,
+            "params": [p.detach() for p in model.parameters()],
+            "grads_after": [_grad_state(p) for p in model.parameters()],
+            "param_devices": sorted({str(p.device) for p in model.parameters()})}
+
+
+def depth_study_probe(sub, data, seed, generator_device="cpu", **kwargs):
+    """depth_study(data, generator=torch.Generator().manual_seed(seed), **kwargs)."""
+    data = _split(data)
+    gen = torch.Generator(device=generator_device).manual_seed(seed)
+    return sub.depth_study(data, generator=gen, **kwargs)
+
+
+# ----------------------------------------------------------------------------- plots
+def describe_figure(fig):
+    """What a test needs to know about a figure, as plain data."""
+    from matplotlib.figure import Figure
+
+    info = {"is_figure": isinstance(fig, Figure), "type": type(fig).__name__, "axes": []}
+    if info["is_figure"]:
+        for ax in fig.axes:
+            lines = []
+            for line in ax.get_lines():
+                try:
+                    lines.append([float(v) for v in line.get_ydata()])
+                except (TypeError, ValueError):
+                    lines.append([])
+            info["axes"].append({"yscale": ax.get_yscale(), "xscale": ax.get_xscale(),
+                                 "lines": lines})
+    try:
+        import sys
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+    except Exception:  # noqa: BLE001 - closing is best effort
+        pass
+    return info
+
+
+def plot_probe(sub, results):
+    """plot_depth_study(results) described as plain data."""
+    return describe_figure(sub.plot_depth_study(results))
+
+
+# ----------------------------------------------------------------------------- device check
+_SCALAR_FACTORIES = {torch.tensor, torch.as_tensor, torch.scalar_tensor}
+_SHAPE_FACTORIES = {torch.zeros, torch.ones, torch.empty, torch.full}
+
+
+def _names_cuda(dev) -> bool:
+    if isinstance(dev, torch.device):
+        return dev.type == "cuda"
+    if isinstance(dev, int) and not isinstance(dev, bool):
+        return True  # an ordinal means a CUDA device
+    return isinstance(dev, str) and dev.startswith("cuda")
+
+
+def _scalar_shape(args, kwargs) -> bool:
+    size = kwargs.get("size", args[0] if args else None)
+    return isinstance(size, (tuple, list, torch.Size)) and len(size) == 0
+
+
+class _DeviceRules(TorchFunctionMode):
+    """Inside probe_tools.device_guard() (defaults on `meta`, no .numpy()/.cpu()):
+
+    - a hard-coded CUDA device (device="cuda", .cuda(), .to("cuda")) raises: the inputs are on
+      the CPU, so code that follows them never names CUDA;
+    - 0-d scalars created from Python numbers (torch.tensor(0.0), torch.zeros(())) stay on the
+      CPU: a 0-d CPU tensor mixes with tensors of any device, as torch.optim's `step` does;
+    - a factory given a generator follows the generator's device, as torch does.
+    """
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = dict(kwargs or {})
+        dev = kwargs.get("device")
+        if _names_cuda(dev) or func is torch.Tensor.cuda or (
+                func is torch.Tensor.to and any(_names_cuda(a) for a in args[1:]
+                                                if isinstance(a, (str, torch.device)))):
+            raise RuntimeError("device bug: hard-coded CUDA device ('cuda' / .cuda()) while the "
+                               "inputs are on the CPU")
+        if dev is None:
+            gen = kwargs.get("generator")
+            if isinstance(gen, torch.Generator) and not any(
+                    isinstance(a, torch.Tensor) for a in list(args) + list(kwargs.values())):
+                kwargs["device"] = gen.device
+            elif func in _SCALAR_FACTORIES and args and isinstance(args[0], (int, float, bool)):
+                kwargs["device"] = "cpu"
+            elif func in _SHAPE_FACTORIES and _scalar_shape(args, kwargs):
+                kwargs["device"] = "cpu"
+        return func(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def device_rules():
+    """probe_tools.device_guard() plus _DeviceRules (see there)."""
+    with device_guard(), _DeviceRules():
+        yield
+
+
+def describe_device_error(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    if "Tensor.numpy()" in text:
+        return ("calls .numpy() (that only works for CPU tensors and leaves the graph); "
+                "keep tensors on their device and use .item() / .tolist() for numbers")
+    if "Tensor.cpu()" in text:
+        return ("calls .cpu() (a hard-coded device); keep tensors on the inputs' device and use "
+                ".item() / .tolist() for numbers")
+    if "hard-coded CUDA" in text or "cuda" in text.lower():
+        return ("hard-codes the 'cuda' device; use the device of the inputs "
+                "(x.device, p.device) instead")
+    if "meta" in text:
+        return ("creates a tensor without device= (it would be on the CPU while the inputs are "
+                "on the GPU); pass device=x.device or use torch.zeros_like / x.new_zeros")
+    return ("creates a tensor without device= (it would be on the CPU while the inputs are on "
+            "the GPU): pass device=x.device or use torch.zeros_like / x.new_zeros; with such "
+            f"tensors on another device it failed with {text[:200]}")
+
+
+def _tensors_in(value, out=None):
+    out = [] if out is None else out
+    if isinstance(value, torch.Tensor):
+        out.append(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _tensors_in(v, out)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _tensors_in(v, out)
+    return out
+
+
+def _same(a, b) -> bool:
+    """Equal plain results (tensors compared by value; NaN equals NaN)."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
+            return False
+        if a.device != b.device or a.shape != b.shape:
+            return False
+        return bool(torch.equal(a.nan_to_num(0.0, 0.0, 0.0), b.nan_to_num(0.0, 0.0, 0.0)))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
+
+
+def _device_case(sub, fn, kw):
+    """Inputs for one run of ``fn`` (made here, outside the check) and the call itself.
+
+    Returns ``call``; ``call()`` runs the student's function and returns ``finish``, which
+    (outside the check) gives (observed result, tensors that must be on the CPU).
+    """
+    if fn == "init_weights":
+        model = _init_model(kw["sizes"], torch.float64, "cpu")
+        gen = torch.Generator().manual_seed(kw["seed"])
+
+        def call():
+            sub.init_weights(model, kw["scheme"], generator=gen)
+            return lambda: ([p.detach().clone() for p in model.parameters()], list(model.parameters()))
+        return call
+    if fn == "layer_grad_norms":
+        X, y = as_tensor(kw["X"]), as_tensor(kw["y"])
+        model = build_mlp(kw["sizes"], kw["activation"], kw["residual"], kw["weights"], dtype=X.dtype)
+
+        def call():
+            norms = sub.layer_grad_norms(model, X, y, F.cross_entropy)
+            return lambda: (list(norms) if isinstance(norms, (list, tuple)) else norms,
+                            [p for p in model.parameters()] + [p.grad for p in model.parameters()
+                                                              if p.grad is not None])
+        return call
+    if fn == "clip_grad_norm_":
+        params = []
+        for g in kw["grads"]:
+            p = torch.zeros(tuple(g.shape), dtype=torch.float64, device="cpu", requires_grad=True)
+            p.grad = as_tensor(g).clone()
+            params.append(p)
+
+        def call():
+            total = sub.clip_grad_norm_(params, kw["max_norm"])
+            return lambda: ([_number(total) if not isinstance(total, torch.Tensor) or
+                             total.device.type != "meta" else total,
+                             [p.grad.clone() for p in params]], [p.grad for p in params])
+        return call
+    if fn == "train_and_measure":
+        X_tr, y_tr, X_te, y_te = _split(kw["data"])
+        model = build_mlp(kw["sizes"], kw["activation"], kw["residual"], kw["weights"], dtype=X_tr.dtype)
+        gen = torch.Generator().manual_seed(kw["seed"])
+
+        def call():
+            res = sub.train_and_measure(model, (X_tr, y_tr, X_te, y_te), epochs=kw["epochs"],
+                                        lr=kw["lr"], batch_size=kw["batch_size"], generator=gen,
+                                        loss_threshold=kw["loss_threshold"])
+
+            def finish():
+                r = {k: v for k, v in res.items() if k != "train_time_s"} if isinstance(res, dict) else res
+                return [r, [p.detach().clone() for p in model.parameters()]], list(model.parameters())
+            return finish
+        return call
+    if fn == "depth_study":
+        data = _split(kw["data"])
+        gen = torch.Generator().manual_seed(kw["seed"])
+
+        def call():
+            res = sub.depth_study(data, generator=gen, **kw["kwargs"])
+
+            def finish():
+                if isinstance(res, list):
+                    return [{k: v for k, v in r.items() if k != "train_time_s"}
+                            if isinstance(r, dict) else r for r in res], []
+                return res, []
+            return finish
+        return call
+    raise ValueError(f"unknown function {fn}")
+
+
+@contextlib.contextmanager
+def _linear_on_cpu():
+    """Models built by your code (nn.Linear) are made on the CPU also inside the device check:
+    building a model on the default device is what make_mlp should do."""
+    original = nn.Linear.__init__
+
+    def init(self, *args, **kwargs):
+        with torch.device("cpu"):
+            original(self, *args, **kwargs)
+
+    nn.Linear.__init__ = init
+    try:
+        yield
+    finally:
+        nn.Linear.__init__ = original
+
+
+def device_probe(sub, fn, **kw):
+    """Run ``fn`` once normally and once under the device check; report device bugs.
+
+    Returns {"ok": True} or {"ok": False, "problem": text, "plain_error": bool}.
+    """
+    try:
+        call = _device_case(sub, fn, kw)
+        torch.manual_seed(0)  # code that (wrongly) uses the global RNG gives the same twice
+        plain, _ = call()()
+    except Exception as exc:  # noqa: BLE001 - not a device problem: report it as such
+        if "cuda" in str(exc).lower():  # e.g. "Torch not compiled with CUDA enabled"
+            return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
+        return {"ok": False, "plain_error": True,
+                "problem": f"{fn} raised {type(exc).__name__}: {str(exc)[:300]}"}
+    call = _device_case(sub, fn, kw)
+    torch.manual_seed(0)
+    try:
+        with _linear_on_cpu(), device_rules():
+            finish = call()
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
+    try:
+        guarded, must_be_cpu = finish()
+    except Exception as exc:  # noqa: BLE001 - e.g. .item() of a meta tensor
+        return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
+    for t in _tensors_in(guarded) + list(must_be_cpu):
+        if t.device.type != "cpu":
+            return {"ok": False, "plain_error": False,
+                    "problem": f"{fn} {describe_device_error(RuntimeError('meta'))} "
+                               f"(a result or gradient ended up on {t.device.type!r})"}
+    if not _same(plain, guarded):
+        return {"ok": False, "plain_error": False,
+                "problem": f"{fn} gives different results when tensors created without device= "
+                           "do not land on the CPU: " + describe_device_error(RuntimeError("meta"))}
+    return {"ok": True}
+
+
+# ----------------------------------------------------------------------------- argument checks
+def value_error_probe(sub, fn, kwargs):
+    """Call ``fn`` with bad arguments; report what it raised."""
+    try:
+        if fn == "init_weights":
+            model = _init_model([3, 4, 2], torch.float32, "cpu")
+            sub.init_weights(model, **kwargs)
+        else:
+            getattr(sub, fn)(**kwargs)
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        return {"raised": type(exc).__name__, "message": str(exc)}
+    return {"raised": None, "message": ""}

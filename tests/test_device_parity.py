@@ -1,0 +1,135 @@
+"""Device handling of the torch exercises (2 depth, 3 optimizers), through the CLI.
+
+- The CPU-only device checks (tests/hidden/test_device.py: probes.device_rules) catch planted
+  device bugs (tests/submissions/<exercise>/device_*.py) with a pointed message, and pass for
+  the reference.
+- The GPU-vs-CPU parity tests (tests/hidden/test_gpu_parity.py) skip with the CUDA reason where
+  there is no GPU (and pass for the reference where there is one). With
+  DLCOURSE_PARITY_DEVICE=cpu they run their comparison CPU-against-CPU, which exercises their
+  code path here: the reference and the correct variants pass them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBMISSIONS = ROOT / "tests" / "submissions"
+EXERCISES = {"depth": "02-depth", "optimizers": "03-optimizers"}
+SKIP_REASON = "CUDA not available: GPU-vs-CPU parity not checked on this machine"
+
+# (exercise, variant) -> (task, device test that must fail, words of its message)
+DEVICE_BUGS = {
+    ("depth", "device_numpy_in_grad_norms"): (
+        "layer_grad_norms", "test_layer_grad_norms_device", ("device bug", ".numpy()")),
+    ("depth", "device_cuda_in_init"): (
+        "init_weights", "test_init_weights_device", ("device bug", "'cuda'")),
+    ("depth", "device_cpu_in_clip"): (
+        "clip_grad_norm_", "test_clip_grad_norm_device", ("device bug", ".cpu()")),
+    ("depth", "device_randperm_without_device"): (
+        "train_and_measure", "test_train_and_measure_device", ("device bug", "without device=")),
+    ("optimizers", "device_zeros_without_device"): (
+        "Adam", "test_adam_device", ("device bug", "without device=")),
+}
+CPU_PARITY = {"DLCOURSE_PARITY_DEVICE": "cpu"}
+
+
+def grade(exercise, name, path, out_dir, task=None, env=None) -> dict:
+    out = out_dir / f"{name}.results"  # not *.json: other runs on this machine scan for those
+    cmd = [sys.executable, "-m", "autograder", "grade", exercise, str(path), "-o", str(out)]
+    proc = subprocess.run(cmd + (["--task", task] if task else []), cwd=ROOT, capture_output=True,
+                          text=True, timeout=600,
+                          env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})})
+    assert proc.returncode == 0, f"grading {name} failed:\n{proc.stdout}\n{proc.stderr}"
+    return json.loads(out.read_text())
+
+
+def _titles(exercise):
+    import ast
+    names = {}
+    for path in (ROOT / "assignments" / EXERCISES[exercise] / "tests").rglob("test_*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                names[(ast.get_docstring(node) or node.name).strip().splitlines()[0]] = node.name
+    return names
+
+
+def _by_name(exercise, result):
+    titles = _titles(exercise)
+    return {titles[t["name"].split("] ", 1)[1]]: t for t in result["tests"]}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("device_results")
+    jobs = {}
+    for exercise in EXERCISES:
+        ref = ROOT / "solutions" / f"{exercise}.py"
+        jobs[(exercise, "reference", "full+cpu-parity")] = (ref, None, CPU_PARITY)
+        jobs[(exercise, "reference", "parity")] = (ref, "gpu-parity", None)
+        for ok in sorted((SUBMISSIONS / exercise).glob("ok_*.py")):
+            jobs[(exercise, ok.stem, "cpu-parity")] = (ok, "gpu-parity", CPU_PARITY)
+    for (exercise, name), (task, _, _) in DEVICE_BUGS.items():
+        jobs[(exercise, name, task)] = (SUBMISSIONS / exercise / f"{name}.py", task, None)
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        futures = {key: pool.submit(grade, key[0], "-".join(key), path, out, task, env)
+                   for key, (path, task, env) in jobs.items()}
+        return {key: f.result() for key, f in futures.items()}
+
+
+@pytest.mark.parametrize("exercise", sorted(EXERCISES))
+def test_reference_passes_device_checks_and_cpu_parity(results, exercise):
+    r = results[(exercise, "reference", "full+cpu-parity")]
+    got = _by_name(exercise, r)
+    device_tests = [k for k in got if k.endswith("_device")]
+    parity_tests = [k for k in got if k.endswith("_parity")]
+    assert len(device_tests) >= 5 and len(parity_tests) >= 6
+    for k in device_tests + parity_tests:
+        assert got[k]["status"] == "passed", (k, got[k]["output"])
+    assert r["score"] == r["max_score"]
+
+
+@pytest.mark.parametrize("exercise", sorted(EXERCISES))
+def test_parity_tests_skip_cleanly_without_cuda(results, exercise):
+    r = results[(exercise, "reference", "parity")]
+    assert r["tests"] and r["max_score"] == 0, "parity tests are informational (0 points)"
+    for t in r["tests"]:
+        if torch.cuda.is_available():
+            assert t["status"] == "passed", t
+        else:
+            assert t["output"] == f"skipped: {SKIP_REASON}", t
+            assert t["visibility"] == "visible"
+
+
+@pytest.mark.parametrize("key", [k for k in [("depth", p.stem) for p in (SUBMISSIONS / "depth").glob("ok_*.py")]
+                                 + [("optimizers", p.stem) for p in (SUBMISSIONS / "optimizers").glob("ok_*.py")]])
+def test_correct_variants_pass_the_parity_code_path(results, key):
+    exercise, name = key
+    r = results[(exercise, name, "cpu-parity")]
+    assert r["tests"]
+    assert all(t["status"] == "passed" for t in r["tests"]), [
+        (t["name"], t["output"]) for t in r["tests"] if t["status"] != "passed"]
+
+
+@pytest.mark.parametrize("key", sorted(DEVICE_BUGS))
+def test_device_check_catches_planted_bug(results, key):
+    exercise, name = key
+    task, test, words = DEVICE_BUGS[key]
+    r = results[(exercise, name, task)]
+    entry = _by_name(exercise, r)[test]
+    assert entry["status"] == "failed", f"{name}: {test} passed"
+    for word in words:
+        assert word.lower() in entry["output"].lower(), (name, word, entry["output"])
+    assert r["score"] < r["max_score"]
+
+
+def test_device_variants_are_all_covered():
+    found = {(ex, p.stem) for ex in EXERCISES for p in (SUBMISSIONS / ex).glob("device_*.py")}
+    assert found == set(DEVICE_BUGS)
