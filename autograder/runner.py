@@ -70,7 +70,10 @@ def describe_failure(exc: BaseException) -> str:
     elif isinstance(exc, WorkerLost):
         text = exc.message
     elif isinstance(exc, AssertionError):
-        text = str(exc) or "check failed"
+        # a bare assert keeps only its own first line: library assertions such as
+        # numpy.testing's print both arrays on later lines, and those hold expected values
+        first = (str(exc).strip().splitlines() or [""])[0]
+        text = "check failed" if not first or first.startswith("Not equal to tolerance") else first
     else:  # an error in the parent while using the student's result
         text = (f"your result could not be checked ({type(exc).__name__}: "
                 f"{str(exc)[:200]}); check the types and shapes you return")

@@ -174,3 +174,14 @@ def test_ten_regrades_are_identical_apart_from_timing(course, tmp_path):
         r.pop("execution_time")
         runs.append(json.dumps(r, sort_keys=True))
     assert len(set(runs)) == 1
+
+
+def test_library_assertion_text_is_cut_to_its_first_line():
+    import numpy as np
+    from autograder.runner import describe_failure
+    try:
+        np.testing.assert_allclose(np.array([1.0, 2.0]), np.array([1.5, 2.123456789]))
+    except AssertionError as exc:
+        text = describe_failure(exc)
+    assert "2.123456789" not in text and "1.5" not in text
+    assert describe_failure(AssertionError("double(1) should be 2\nsecond line")) == "double(1) should be 2"
