@@ -406,6 +406,8 @@ class _Worker:
         return self.wire.from_plain(plain, tensor_factory=factory)
 
     def _result(self, value):
+        if self.torch is None and "torch" in sys.modules:  # imported during this call
+            self._setup_torch()
         return self.wire.to_plain(value, _torch=self.torch)
 
     def _setup_torch(self):
