@@ -14,6 +14,7 @@ INSTRUCTOR_VERBS = {
     "check": "check a submission against the public tests (what students run)",
     "release": "regenerate student_template/ (and the autograder zips) from solutions + assignments",
     "demo": "build the release and grade the reference, the stub and sample buggy submissions",
+    "gradescope": "build the Gradescope/Otter autograder zip of each exercise (docs/GRADESCOPE.md)",
 }
 
 

@@ -20,4 +20,6 @@ def main(args):
         return 1 if diffs else 0
     release(root, dest)
     print(f"wrote {dest}")
+    from ..gradescope.build import build_zips  # the per-exercise Gradescope/Otter zips
+    print("\n".join(f"wrote {z}" for z in build_zips(root)))
     return 0

@@ -1,0 +1,265 @@
+"""Build one autograder zip per exercise, byte for byte reproducibly.
+
+The zip is at the same time a Gradescope "zip file upload" autograder (``setup.sh``,
+``run_autograder``, ``requirements.txt``) and an Otter-Grader 7 autograder for
+``otter run -a <zip> <file>.py`` (``otter_config.json`` naming our plugin, an empty ``tests/``).
+Inside: a copy of the engine (``autograder/``, ``coursedata/``), the exercise folder with its
+hidden tests, the reference solution, and ``dlcourse_autograder.json`` (what to grade).
+
+Reproducible: entries sorted, every timestamp 1980-01-01 00:00, fixed permissions (0644, scripts
+0755, folders 0755), stored uncompressed (no dependence on the zlib version), no caches.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import stat
+import tomllib
+import zipfile
+from pathlib import Path
+
+from ..exercise import Exercise, exercise_folders
+from .run import MANIFEST
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+ENGINE_DIRS = ("autograder", "coursedata")
+SKIP_DIRS = {"__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ipynb_checkpoints",
+             ".git"}
+SKIP_SUFFIXES = (".pyc", ".pyo", ".swp")
+SKIP_NAMES = {".DS_Store"}
+DEFAULT_OUT = "autograder_source"  # under the course root; the worker never sees it
+#: torch comes from this index on Gradescope (CPU build); setup.sh honours $TORCH_INDEX_URL
+TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
+TORCH_PIN = "torch==2.13.0"
+#: used when the course root has no pyproject.toml to read the pins from
+FALLBACK_PINS = ("numpy==2.4.6", "hypothesis==6.170.17", "pytest==9.2.0", "matplotlib==3.11.2")
+PLUGIN = "autograder.gradescope.otter_plugin.DlcourseGrader"
+
+
+# ------------------------------------------------------------------------------ generated files
+
+SETUP_SH = r"""#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image.
+# Lean on purpose: a Python >= 3.11 venv with torch==2.13.0 (CPU build) and the pinned
+# requirements. No browser, no LaTeX, no conda.
+#   DLCOURSE_VENV      where the venv goes (default /opt/dlcourse-venv); run_autograder uses it
+#   DLCOURSE_SETUP_PYTHON  the interpreter to build it from (default: the newest python3.x >= 3.11)
+#   TORCH_INDEX_URL    where torch comes from (default: the PyTorch CPU index)
+set -euo pipefail
+cd "$(dirname "$0")"
+start=$(date +%s)
+venv="${DLCOURSE_VENV:-/opt/dlcourse-venv}"
+torch_index="${TORCH_INDEX_URL:-__TORCH_INDEX__}"
+
+pick_python() {
+  for py in ${DLCOURSE_SETUP_PYTHON:-} python3.13 python3.12 python3.11 python3; do
+    if command -v "$py" >/dev/null 2>&1 &&
+       "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$py"; return 0
+    fi
+  done
+  return 1
+}
+
+if ! py=$(pick_python); then
+  # Ubuntu 22.04 images ship Python 3.10; prefer the Ubuntu 24.04 base image (see README.md)
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends python3.11 python3.11-venv
+  py=$(pick_python)
+fi
+if ! "$py" -m venv "$venv" 2>/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  ver=$("$py" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "python$ver-venv"
+  rm -rf "$venv"
+  "$py" -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install -q --no-cache-dir --disable-pip-version-check \
+    "__TORCH_PIN__" --index-url "$torch_index"
+"$venv/bin/python" -m pip install -q --no-cache-dir --disable-pip-version-check -r requirements.txt
+"$venv/bin/python" -c 'import numpy, torch, hypothesis, pytest; print("dlcourse setup: torch", torch.__version__, "numpy", numpy.__version__)'
+echo "dlcourse setup: done in $(( $(date +%s) - start )) s"
+"""
+
+RUN_AUTOGRADER = r"""#!/usr/bin/env bash
+# Gradescope runs this as root for every submission: dlcourse exercise __SLUG__.
+# Student code runs only in the engine's sandboxed worker (private mount namespace, unprivileged
+# uid); this script and the grader that writes results.json never import it.
+#   AUTOGRADER_ROOT   the layout's root (default /autograder): source/, submission/, results/
+#   DLCOURSE_PYTHON   the interpreter (default: setup.sh's venv, else python3)
+root="${AUTOGRADER_ROOT:-/autograder}"
+py="${DLCOURSE_PYTHON:-}"
+if [ -z "$py" ]; then
+  venv="${DLCOURSE_VENV:-/opt/dlcourse-venv}"
+  if [ -x "$venv/bin/python" ]; then py="$venv/bin/python"; else py=python3; fi
+fi
+results="$root/results/results.json"
+rm -f "$results"
+cd "$root/source" && "$py" -m autograder.gradescope.run --root "$root"
+status=$?
+if [ ! -s "$results" ]; then
+  mkdir -p "$root/results"
+  cat > "$results" <<EOF
+{"score": 0.0, "max_score": __MAX_SCORE__, "execution_time": 0.0, "output": "The autograder could not start (exit status $status). Please contact the course staff.", "stdout_visibility": "hidden", "tests": []}
+EOF
+fi
+exit 0
+"""
+
+ZIP_README = """# dlcourse autograder: __SLUG__ (__TITLE__)
+
+Generated by `dlcourse release` / `dlcourse gradescope`; do not edit. Contains the course's hidden
+tests and reference solution: keep it private.
+
+- Gradescope: create a "Programming Assignment", upload this zip as a "Zip file upload"
+  autograder (Ubuntu 24.04 base image). Students submit `__MODULE__.py`.
+- Otter-Grader 7: `otter run -a __ZIPNAME__ __MODULE__.py` (needs the dlcourse package installed,
+  which provides the plugin named in otter_config.json).
+
+How it works and why student code cannot reach the grader: docs/GRADESCOPE.md in the course
+repository.
+"""
+
+
+def _pins(root: Path) -> list[str]:
+    """The pinned runtime requirements from the course's pyproject.toml (torch included)."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return [TORCH_PIN, *FALLBACK_PINS]
+    with open(pyproject, "rb") as fh:
+        deps = tomllib.load(fh).get("project", {}).get("dependencies", [])
+    loose = [d for d in deps if "==" not in d]
+    if loose:
+        raise ValueError(f"unpinned runtime dependencies in pyproject.toml: {loose}")
+    return sorted(deps, key=lambda d: d.lower())
+
+
+def requirements_txt(root: Path) -> tuple[str, str]:
+    """(requirements.txt text, the torch pin)."""
+    pins = _pins(root)
+    torch = [p for p in pins if p.split("==")[0].strip().lower() == "torch"]
+    return ("# dlcourse grading environment (pinned). setup.sh installs torch first, from the CPU "
+            "index.\n" + "\n".join(pins) + "\n"), (torch[0] if torch else TORCH_PIN)
+
+
+def _fill(template: str, **values) -> str:
+    for key, value in values.items():
+        template = template.replace(f"__{key.upper()}__", str(value))
+    return template
+
+
+def otter_config() -> dict:
+    return {
+        "lang": "python",
+        "plugins": [PLUGIN],
+        "print_summary": True,
+        "show_stdout": False,
+    }
+
+
+# ------------------------------------------------------------------------------------ members
+
+def _tree(base: Path, arc_prefix: str) -> list[tuple[str, bytes, int]]:
+    members = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for name in sorted(filenames):
+            if name.endswith(SKIP_SUFFIXES) or name in SKIP_NAMES:
+                continue
+            path = Path(dirpath, name)
+            if path.is_symlink() or not path.is_file():
+                continue
+            rel = path.relative_to(base).as_posix()
+            mode = 0o755 if os.stat(path).st_mode & stat.S_IXUSR else 0o644
+            members.append((f"{arc_prefix}/{rel}", path.read_bytes(), mode))
+    return members
+
+
+def zip_members(root: Path, exercise: Exercise, zip_name: str) -> list[tuple[str, bytes, int]]:
+    """(name in the zip, bytes, mode) for every file; folders are added by ``write_zip``."""
+    root = Path(root)
+    solution = root / "solutions" / f"{exercise.name}.py"
+    if not solution.is_file():
+        raise FileNotFoundError(f"no reference solution {solution}")
+    members = []
+    for d in ENGINE_DIRS:
+        members += _tree(root / d, d)
+    members += _tree(exercise.folder, f"assignments/{exercise.slug}")
+    members.append((f"solutions/{solution.name}", solution.read_bytes(), 0o644))
+    requirements, torch_pin = requirements_txt(root)
+    max_score = sum(t.points for t in exercise.tests.values())
+    manifest = {"format": 1, "exercise": exercise.slug, "module": exercise.name,
+                "title": exercise.title, "max_score": max_score,
+                "total_timeout_s": exercise.limits.total_timeout_s}
+    values = dict(slug=exercise.slug, module=exercise.name, title=exercise.title,
+                  zipname=zip_name, max_score=json.dumps(float(max_score)),
+                  torch_index=TORCH_INDEX, torch_pin=torch_pin)
+    members += [
+        (MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode(), 0o644),
+        ("README.md", _fill(ZIP_README, **values).encode(), 0o644),
+        ("otter_config.json",
+         (json.dumps(otter_config(), indent=2, sort_keys=True) + "\n").encode(), 0o644),
+        ("requirements.txt", requirements.encode(), 0o644),
+        ("run_autograder", _fill(RUN_AUTOGRADER, **values).encode(), 0o755),
+        ("setup.sh", _fill(SETUP_SH, **values).encode(), 0o755),
+    ]
+    names = [m[0] for m in members]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ValueError(f"duplicate zip entries: {sorted(dupes)}")
+    return members
+
+
+def write_zip(members: list[tuple[str, bytes, int]], path: Path,
+              empty_dirs: tuple[str, ...] = ("tests",)) -> None:
+    """Deterministic zip: sorted entries, folder entries included, fixed dates and modes."""
+    dirs = set(empty_dirs)
+    for name, _, _ in members:
+        parts = name.split("/")[:-1]
+        dirs.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    entries = [(d + "/", None, 0o755) for d in dirs] + list(members)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for name, data, mode in sorted(entries, key=lambda e: e[0]):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.create_system = 3  # unix, so the modes below are honoured
+            if data is None:
+                info.external_attr = ((stat.S_IFDIR | mode) << 16) | 0x10
+                zf.writestr(info, b"")
+            else:
+                info.external_attr = (stat.S_IFREG | mode) << 16
+                zf.writestr(info, data)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(buf.getvalue())
+    os.replace(tmp, path)
+
+
+def build_zip(root: Path, folder: Path, out_dir: Path) -> Path:
+    exercise = Exercise.load(folder)
+    path = Path(out_dir) / f"{exercise.slug}.zip"
+    write_zip(zip_members(root, exercise, path.name), path)
+    return path
+
+
+def build_zips(root: Path, out_dir: Path | None = None, only=()) -> list[Path]:
+    """One zip per exercise under ``assignments/`` (or those named in ``only``)."""
+    root = Path(root)
+    out_dir = Path(out_dir) if out_dir else root / DEFAULT_OUT
+    made = []
+    for folder in exercise_folders(root / "assignments"):
+        if only:
+            ex = Exercise.load(folder)
+            if ex.name not in only and ex.slug not in only:
+                continue
+        made.append(build_zip(root, folder, out_dir))
+    return made
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
