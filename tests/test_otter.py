@@ -134,6 +134,7 @@ def _attack_ids():
     return sorted(p.stem for p in ATTACKS.glob("*.py"))
 
 
+@needs_root
 @pytest.mark.parametrize("attack", _attack_ids())
 def test_stock_otter_attack_fails_through_otter_run(check, attack):
     ex = check.exercises[0]
@@ -147,9 +148,8 @@ def test_stock_otter_attack_fails_through_otter_run(check, attack):
     assert res["max_score"] == honest["max_score"]
     everything = json.dumps(res) + log
     assert "FORGED" not in everything
-    if IS_ROOT:  # without root the worker runs as the caller and can read what the caller can
-        leaked = [line for line in check.secret_lines(ex) if line in everything]
-        assert not leaked, leaked[:5]
+    leaked = [line for line in check.secret_lines(ex) if line in everything]
+    assert not leaked, leaked[:5]
 
 
 # ---------------------------------------- the same attacks beat stock Otter (why the plugin)
