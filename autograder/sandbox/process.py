@@ -27,7 +27,7 @@ from ..errors import WorkerLost
 from .limits import Limits
 
 HERE = Path(__file__).resolve().parent
-WORKER_FILES = (HERE / "worker_main.py", HERE.parent / "wire.py")
+WORKER_FILES = (HERE / "worker_main.py", HERE.parent / "wire.py", HERE.parent / "probe_tools.py")
 UID_RANGE = (200_000, 260_000)
 #: packages the worker may import besides the Python installation (found where the parent has them)
 PACKAGES = ("numpy", "torch", "matplotlib", "coursedata")

@@ -478,7 +478,7 @@ def main():
     try:
         sys.path.insert(0, paths["code"])
         import wire  # noqa: E402  (copied next to this file; imports numpy)
-        sys.path.pop(0)
+        sys.path.append(sys.path.pop(0))  # probes may import probe_tools from there too
     except BaseException as exc:
         _fatal(cfg, report, f"the worker cannot import numpy/wire after confinement: "
                             f"{type(exc).__name__}: {exc}")

@@ -13,36 +13,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
-import math
 
 import torch
 from torch import nn
-from torch.overrides import TorchFunctionMode
 
-try:  # inside the sandbox the engine puts probe_tools next to this file
-    from probe_tools import device_guard
-except ImportError:
-    try:  # in the parent (tests build the same models)
-        from autograder.probe_tools import device_guard
-    except ImportError:  # an engine that ships no probe_tools: the same guard, here
-        @contextlib.contextmanager
-        def device_guard():
-            """Tensors created without device= land on `meta`; .numpy() and .cpu() raise."""
-            def forbidden(name):
-                def method(self, *args, **kwargs):
-                    raise RuntimeError(f"device bug: Tensor.{name}() called inside a graded "
-                                       "function (keep tensors on their device)")
-                return method
-
-            saved = {name: getattr(torch.Tensor, name) for name in ("numpy", "cpu")}
-            try:
-                for name in saved:
-                    setattr(torch.Tensor, name, forbidden(name))
-                with torch.device("meta"):
-                    yield
-            finally:
-                for name, fn in saved.items():
-                    setattr(torch.Tensor, name, fn)
+try:  # in the worker the engine puts probe_tools next to this file
+    from probe_tools import describe_device_error, device_rules, same_result, tensors_in
+except ImportError:  # in the parent (tests reuse the model builders below)
+    from autograder.probe_tools import describe_device_error, device_rules, same_result, tensors_in
 
 # ----------------------------------------------------------------------------- helpers
 def as_tensor(value, *, device=None, dtype=None) -> torch.Tensor:
@@ -291,109 +269,6 @@ def plot_probe(sub, results):
 
 
 # ----------------------------------------------------------------------------- device check
-_SCALAR_FACTORIES = {torch.tensor, torch.as_tensor, torch.scalar_tensor}
-_SHAPE_FACTORIES = {torch.zeros, torch.ones, torch.empty, torch.full}
-
-
-def _names_cuda(dev) -> bool:
-    if isinstance(dev, torch.device):
-        return dev.type == "cuda"
-    if isinstance(dev, int) and not isinstance(dev, bool):
-        return True  # an ordinal means a CUDA device
-    return isinstance(dev, str) and dev.startswith("cuda")
-
-
-def _scalar_shape(args, kwargs) -> bool:
-    size = kwargs.get("size", args[0] if args else None)
-    return isinstance(size, (tuple, list, torch.Size)) and len(size) == 0
-
-
-class _DeviceRules(TorchFunctionMode):
-    """Inside probe_tools.device_guard() (defaults on `meta`, no .numpy()/.cpu()):
-
-    - a hard-coded CUDA device (device="cuda", .cuda(), .to("cuda")) raises: the inputs are on
-      the CPU, so code that follows them never names CUDA;
-    - 0-d scalars created from Python numbers (torch.tensor(0.0), torch.zeros(())) stay on the
-      CPU: a 0-d CPU tensor mixes with tensors of any device, as torch.optim's `step` does;
-    - a factory given a generator follows the generator's device, as torch does.
-    """
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = dict(kwargs or {})
-        dev = kwargs.get("device")
-        if _names_cuda(dev) or func is torch.Tensor.cuda or (
-                func is torch.Tensor.to and any(_names_cuda(a) for a in args[1:]
-                                                if isinstance(a, (str, torch.device)))):
-            raise RuntimeError("device bug: hard-coded CUDA device ('cuda' / .cuda()) while the "
-                               "inputs are on the CPU")
-        if dev is None:
-            gen = kwargs.get("generator")
-            if isinstance(gen, torch.Generator) and not any(
-                    isinstance(a, torch.Tensor) for a in list(args) + list(kwargs.values())):
-                kwargs["device"] = gen.device
-            elif func in _SCALAR_FACTORIES and args and isinstance(args[0], (int, float, bool)):
-                kwargs["device"] = "cpu"
-            elif func in _SHAPE_FACTORIES and _scalar_shape(args, kwargs):
-                kwargs["device"] = "cpu"
-        return func(*args, **kwargs)
-
-
-@contextlib.contextmanager
-def device_rules():
-    """probe_tools.device_guard() plus _DeviceRules (see there)."""
-    with device_guard(), _DeviceRules():
-        yield
-
-
-def describe_device_error(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}"
-    if "Tensor.numpy()" in text:
-        return ("calls .numpy() (that only works for CPU tensors and leaves the graph); "
-                "keep tensors on their device and use .item() / .tolist() for numbers")
-    if "Tensor.cpu()" in text:
-        return ("calls .cpu() (a hard-coded device); keep tensors on the inputs' device and use "
-                ".item() / .tolist() for numbers")
-    if "hard-coded CUDA" in text or "cuda" in text.lower():
-        return ("hard-codes the 'cuda' device; use the device of the inputs "
-                "(x.device, p.device) instead")
-    if "meta" in text:
-        return ("creates a tensor without device= (it would be on the CPU while the inputs are "
-                "on the GPU); pass device=x.device or use torch.zeros_like / x.new_zeros")
-    return ("creates a tensor without device= (it would be on the CPU while the inputs are on "
-            "the GPU): pass device=x.device or use torch.zeros_like / x.new_zeros; with such "
-            f"tensors on another device it failed with {text[:200]}")
-
-
-def _tensors_in(value, out=None):
-    out = [] if out is None else out
-    if isinstance(value, torch.Tensor):
-        out.append(value)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _tensors_in(v, out)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _tensors_in(v, out)
-    return out
-
-
-def _same(a, b) -> bool:
-    """Equal plain results (tensors compared by value; NaN equals NaN)."""
-    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
-        if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
-            return False
-        if a.device != b.device or a.shape != b.shape:
-            return False
-        return bool(torch.equal(a.nan_to_num(0.0, 0.0, 0.0), b.nan_to_num(0.0, 0.0, 0.0)))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return a == b
-
-
 def _optimizer_case(sub, name, kwargs, seed):
     """Parameters with fixed gradients (made outside the check) and a call that builds your
     optimizer and takes three steps."""
@@ -461,12 +336,12 @@ def device_probe(sub, fn, **kw):
         guarded, must_be_cpu = finish()
     except Exception as exc:  # noqa: BLE001 - e.g. .item() of a meta tensor
         return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
-    for t in _tensors_in(guarded) + list(must_be_cpu):
+    for t in tensors_in(guarded) + list(must_be_cpu):
         if t.device.type != "cpu":
             return {"ok": False, "plain_error": False,
                     "problem": f"{fn} {describe_device_error(RuntimeError('meta'))} "
                                f"(a parameter or state tensor ended up on {t.device.type!r})"}
-    if not _same(plain, guarded):
+    if not same_result(plain, guarded):
         return {"ok": False, "plain_error": False,
                 "problem": f"{fn} gives different results when tensors created without device= "
                            "do not land on the CPU: " + describe_device_error(RuntimeError("meta"))}
