@@ -30,3 +30,15 @@ class WorkerLost(BaseException):
 
 class GradingFailure(AssertionError):
     """A check failed; the message is safe to show to students (no expected values)."""
+
+
+class NotImplementedYet(BaseException):
+    """The student's code raised NotImplementedError (an untouched stub).
+
+    A BaseException so that hypothesis reports it at once instead of shrinking: no input
+    would make a stub pass.
+    """
+
+    def __init__(self, where: str, message: str = ""):
+        self.where, self.message = where, message
+        super().__init__(f"{where} is not implemented yet (it raised NotImplementedError)")

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from . import testing
-from .errors import GradingFailure, SubmissionError, WorkerLost
+from .errors import GradingFailure, NotImplementedYet, SubmissionError, WorkerLost
 from .exercise import SUITES, Exercise
 from .sandbox.proxy import SubmissionProxy
 
@@ -67,6 +67,8 @@ def describe_failure(exc: BaseException) -> str:
         text = str(exc) or "check failed"
     elif isinstance(exc, SubmissionError):
         text = exc.describe()
+    elif isinstance(exc, NotImplementedYet):
+        text = str(exc)
     elif isinstance(exc, WorkerLost):
         text = exc.message
     elif isinstance(exc, AssertionError):

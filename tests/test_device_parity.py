@@ -92,7 +92,7 @@ def test_reference_passes_device_checks_and_cpu_parity(results, exercise):
     parity_tests = [k for k in got if k.endswith("_parity")]
     assert len(device_tests) >= 5 and len(parity_tests) >= 6
     for k in device_tests + parity_tests:
-        assert got[k]["status"] == "passed", (k, got[k]["output"])
+        assert got[k].get("status") == "passed", (k, got[k]["output"])
     assert r["score"] == r["max_score"]
 
 
@@ -102,7 +102,7 @@ def test_parity_tests_skip_cleanly_without_cuda(results, exercise):
     assert r["tests"] and r["max_score"] == 0, "parity tests are informational (0 points)"
     for t in r["tests"]:
         if torch.cuda.is_available():
-            assert t["status"] == "passed", t
+            assert t.get("status") == "passed", t
         else:
             assert t["output"] == f"skipped: {SKIP_REASON}", t
             assert t["visibility"] == "visible"
@@ -114,8 +114,8 @@ def test_correct_variants_pass_the_parity_code_path(results, key):
     exercise, name = key
     r = results[(exercise, name, "cpu-parity")]
     assert r["tests"]
-    assert all(t["status"] == "passed" for t in r["tests"]), [
-        (t["name"], t["output"]) for t in r["tests"] if t["status"] != "passed"]
+    assert all(t.get("status") == "passed" for t in r["tests"]), [
+        (t["name"], t["output"]) for t in r["tests"] if t.get("status") != "passed"]
 
 
 @pytest.mark.parametrize("key", sorted(DEVICE_BUGS))
@@ -124,7 +124,7 @@ def test_device_check_catches_planted_bug(results, key):
     task, test, words = DEVICE_BUGS[key]
     r = results[(exercise, name, task)]
     entry = _by_name(exercise, r)[test]
-    assert entry["status"] == "failed", f"{name}: {test} passed"
+    assert entry.get("status") == "failed", f"{name}: {test} passed"
     for word in words:
         assert word.lower() in entry["output"].lower(), (name, word, entry["output"])
     assert r["score"] < r["max_score"]

@@ -108,7 +108,7 @@ def _entry(result: dict, test: str) -> dict:
 def _failed(result: dict) -> set:
     by_title = {v: k for k, v in TITLES.items()}
     return {by_title[t["name"].split("] ", 1)[1]] for t in result["tests"]
-            if t["status"] != "passed"}
+            if t.get("status") != "passed"}
 
 
 def test_titles_are_unique():
@@ -117,7 +117,7 @@ def test_titles_are_unique():
 
 def test_reference_gets_full_marks(results):
     r = results["reference"]
-    assert r["score"] == r["max_score"] > 0, [t for t in r["tests"] if t["status"] != "passed"]
+    assert r["score"] == r["max_score"] > 0, [t for t in r["tests"] if t.get("status") != "passed"]
     assert len(r["tests"]) == len(TITLES)
 
 
@@ -134,7 +134,7 @@ def test_stub_scores_zero_without_crashing(results):
 def test_correct_variant_gets_full_marks(results, name):
     r = results[name]
     assert r["score"] == r["max_score"], [(t["name"], t["output"]) for t in r["tests"]
-                                          if t["status"] != "passed"]
+                                          if t.get("status") != "passed"]
 
 
 @pytest.mark.parametrize("name", sorted(BUGS))
@@ -145,7 +145,7 @@ def test_buggy_variant_loses_points_with_a_pointed_message(results, name):
     failed = _failed(r)
     for test, words in must_fail.items():
         entry = _entry(r, test)
-        assert entry["status"] == "failed", f"{name}: {test} passed"
+        assert entry.get("status") == "failed", f"{name}: {test} passed"
         for word in words:
             assert word.lower() in entry["output"].lower(), (
                 f"{name}: {test}'s message lacks {word!r}:\n{entry['output']}")

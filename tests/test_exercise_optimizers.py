@@ -127,7 +127,7 @@ def test_variant_table_names_real_tests():
 def test_reference_gets_full_marks_fast(results):
     r = results["reference"]
     failed = [(t["name"], t["output"]) for t in r["tests"]
-              if t["status"] != "passed" and not t["output"].startswith("skipped")]
+              if t.get("status") != "passed" and not t["output"].startswith("skipped")]
     assert not failed and r["score"] == r["max_score"] > 0
     assert len(r["tests"]) == len(TITLES)
     assert r["execution_time"] < 60, "grading the reference must stay under a minute"
@@ -149,7 +149,7 @@ def test_stub_scores_zero_without_crashing(results):
 def test_correct_variant_gets_full_marks(results, name):
     r = results[name]
     assert r["score"] == r["max_score"], [(t["name"], t["output"]) for t in r["tests"]
-                                          if t["status"] != "passed"]
+                                          if t.get("status") != "passed"]
 
 
 @pytest.mark.parametrize("name", sorted(BUGS))
@@ -160,10 +160,10 @@ def test_buggy_variant_loses_points_with_a_pointed_message(results, name):
     got = outcomes(r)
     for test, words in must_fail.items():
         entry = got[test]
-        assert entry["status"] == "failed", f"{name}: {test} passed"
+        assert entry.get("status") == "failed", f"{name}: {test} passed"
         for word in words:
             assert word.lower() in entry["output"].lower(), (name, test, word, entry["output"])
-    failed = {k for k, t in got.items() if t["status"] == "failed" and not t["output"].startswith("skipped")}
+    failed = {k for k, t in got.items() if t.get("status") == "failed" and not t["output"].startswith("skipped")}
     if may_fail is not None:
         assert failed <= set(must_fail) | may_fail, f"{name}: unexpected failures {failed - set(must_fail) - may_fail}"
 

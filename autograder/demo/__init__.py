@@ -47,7 +47,7 @@ def grade_row(row: Row, workdir: Path) -> Row:
     results = json.loads(out.read_text())
     row.score, row.max_score = results["score"], results["max_score"]
     row.seconds = results["execution_time"]
-    failed = [t for t in results["tests"] if t["status"] == "failed"]
+    failed = [t for t in results["tests"] if t.get("status") == "failed"]
     if failed:
         row.first_failure = f"{failed[0]['name']}: {failed[0]['output'].splitlines()[0]}"
     elif not results["tests"]:

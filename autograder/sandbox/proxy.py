@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from .. import wire
-from ..errors import SubmissionError, WorkerLost
+from ..errors import NotImplementedYet, SubmissionError, WorkerLost
 from .process import SandboxSpec, WorkerProcess
 
 
@@ -123,6 +123,8 @@ class SubmissionProxy:
             raise
         if not reply["ok"]:
             err = reply["error"]
+            if err["type"] == "NotImplementedError":  # a stub: no input would do better
+                raise NotImplementedYet(where, err["message"])
             raise SubmissionError(where, err["type"] or "Error", _friendly(err, self.limits),
                                   err["traceback"])
         try:
@@ -130,12 +132,12 @@ class SubmissionProxy:
         except wire.WireError as exc:
             raise SubmissionError(where, "InvalidReturn", str(exc)) from None
 
-    def call(self, name: str, *args, **kwargs):
+    def call(self, name: str, /, *args, **kwargs):
         """``module.name(*args, **kwargs)`` in the worker; returns plain data."""
         return self._send({"op": "call", "name": name, "args": wire.to_plain(list(args), _torch=_torch()),
                            "kwargs": wire.to_plain(kwargs, _torch=_torch())}, name)
 
-    def probe(self, name: str, **kwargs):
+    def probe(self, name: str, /, **kwargs):
         """``probes.name(module, **kwargs)`` in the worker; returns plain data."""
         where = kwargs.pop("_where", name)
         return self._send({"op": "probe", "name": name,
