@@ -246,3 +246,10 @@ def test_plot_optimizer_comparison_log_scale():
     fig = O.plot_optimizer_comparison({"a": [1.0, 0.5, 0.25], "b": [1.0, 0.9, 0.8]})
     assert isinstance(fig, Figure) and fig.axes[0].get_yscale() == "log"
     assert len(fig.axes[0].get_lines()) == 2
+
+
+def test_schedules_accept_numpy_integer_epochs():
+    """The chapter feeds np.arange epochs to the schedules."""
+    import numpy as np
+    assert O.step_decay(0.1, np.int64(30)) == pytest.approx(0.01)
+    assert O.cosine_annealing(0.1, np.int64(0), 10) == pytest.approx(0.1)
