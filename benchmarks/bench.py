@@ -92,10 +92,13 @@ def main(argv: list[str]) -> int:
     except ImportError:
         stock_otter_seconds = None
     backprop = next((r for r in rows if r[0] == "backprop"), None)
-    if backprop and stock_otter_seconds:
-        otter = stock_otter_seconds()
+    otter = stock_otter_seconds() if backprop and stock_otter_seconds else None
+    if otter:
         print(f"\nstock `otter run` on a trivial one-test autograder: {otter:.2f} s")
         print(f"ratio backprop grading / otter overhead: {backprop[1] / otter:.2f} (target <= 2)")
+    elif backprop:
+        print("\nstock Otter overhead not measured: needs otter-grader and ipykernel "
+              "(./dev bench installs ipykernel)")
     print(f"\npython {sys.version.split()[0]}, {os.cpu_count()} CPUs; targets: <= 60 s per exercise, "
           "backprop peak <= 700 MB")
     return 0
