@@ -21,6 +21,19 @@ def _roundtrip(submission, layer, inputs, dout):
     return r
 
 
+def _values_must_be_right(r, layer, inputs, dout):
+    """A property (gradient check, no mutation, gradient at 0) earns its points only with right
+    values: an all-zero layer would otherwise pass it."""
+    out, cache = getattr(ref, f"{layer}_forward")(*inputs)
+    expect_close(r["out"], out, f"{layer}_forward's output (needed before this property counts)",
+                 dtype=False)
+    expected = getattr(ref, f"{layer}_backward")(dout, cache)
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    names = ("dx", "dW", "db") if layer == "affine" else ("dx",)
+    for g, e, name in zip(_grads(r, layer, len(expected)), expected, names):
+        expect_close(g, e, f"{name} (needed before this property counts)", dtype=False)
+
+
 def _grads(r, layer, n):
     if layer == "affine":
         return S.expect_tuple(r["grads"], n, "affine_backward")
@@ -83,6 +96,7 @@ def test_affine_gradient_check(submission, seed):
         x, W, b = S.affine_inputs(seed, n, d, m)
         dout = S.upstream(seed, (n, m))
         r = _roundtrip(submission, "affine", [x, W, b], dout)
+        _values_must_be_right(r, "affine", [x, W, b], dout)
         grads = _grads(r, "affine", 3)
         for i, (g, name) in enumerate(zip(grads, ("dx", "dW", "db"))):
             arg = [x, W, b][i]
@@ -120,6 +134,7 @@ def test_affine_does_not_modify_inputs(submission, seed, n, d, m):
     x, W, b = S.affine_inputs(seed, n, d, m)
     dout = S.upstream(seed, (n, m))
     r = _roundtrip(submission, "affine", [x, W, b], dout)
+    _values_must_be_right(r, "affine", [x, W, b], dout)
     for before, after, name in zip((x, W, b), r["inputs_after"], ("x", "W", "b")):
         expect_unchanged(before, after, name)
     expect_unchanged(dout, r["dout_after"], "dout")
@@ -134,6 +149,8 @@ def test_affine_does_not_modify_inputs(submission, seed, n, d, m):
 def test_affine_rejects_bad_shapes(submission):
     """affine_forward raises ValueError naming x, W or b for shapes it cannot handle"""
     x, W, b = S.affine_inputs(0, 4, 5, 3)
+    expect_close(submission.call("affine_forward", x, W, b)[0], ref.affine_forward(x, W, b)[0],
+                 "affine_forward's output on valid inputs (needed before this property counts)")
     cases = [
         ("x of shape (5,) (a single sample must be (1, 5))", [x[0], W, b], ("x",)),
         ("x of shape (4, 5, 1)", [x[..., None], W, b], ("x",)),
@@ -169,6 +186,7 @@ def test_relu_gradient_check(submission, seed):
         x = S.relu_inputs(seed, shape)
         dout = S.upstream(seed, shape)
         r = _roundtrip(submission, "relu", [x], dout)
+        _values_must_be_right(r, "relu", [x], dout)
         v = None if dirs is None else S.unit_directions(seed, x, dirs)
         numeric = S.numeric_layer_grad(submission, "relu_forward", [x], 0, dout, v)
         got = r["grads"] if v is None else S.directional(as_array(r["grads"], "dx"), v)
@@ -183,6 +201,7 @@ def test_relu_gradient_is_zero_at_zero(submission, seed, shape):
     x = S.relu_inputs_with_zeros(seed, shape)
     dout = S.upstream(seed, shape)
     r = _roundtrip(submission, "relu", [x], dout)
+    _values_must_be_right(r, "relu", [x], dout)
     dx = expect_shape(r["grads"], shape, "relu_backward(dout, cache)")
     zero = x == 0
     if np.any(dx[zero] != 0):
@@ -214,6 +233,7 @@ def test_relu_does_not_modify_inputs(submission, seed, shape):
     x = S.relu_inputs(seed, shape)
     dout = S.upstream(seed, shape)
     r = _roundtrip(submission, "relu", [x], dout)
+    _values_must_be_right(r, "relu", [x], dout)
     expect_unchanged(x, r["inputs_after"][0], "x")
     expect_unchanged(dout, r["dout_after"], "dout")
     if not np.array_equal(as_array(r["grads"], "dx"), as_array(r["grads_again"], "dx")):
@@ -243,6 +263,7 @@ def test_sigmoid_gradient_check(submission, seed):
         x = S.sigmoid_inputs(seed, shape)
         dout = S.upstream(seed, shape)
         r = _roundtrip(submission, "sigmoid", [x], dout)
+        _values_must_be_right(r, "sigmoid", [x], dout)
         v = None if dirs is None else S.unit_directions(seed, x, dirs)
         numeric = S.numeric_layer_grad(submission, "sigmoid_forward", [x], 0, dout, v)
         got = r["grads"] if v is None else S.directional(as_array(r["grads"], "dx"), v)
@@ -296,6 +317,7 @@ def test_sigmoid_does_not_modify_inputs(submission, seed, shape):
     x = S.sigmoid_inputs(seed, shape)
     dout = S.upstream(seed, shape)
     r = _roundtrip(submission, "sigmoid", [x], dout)
+    _values_must_be_right(r, "sigmoid", [x], dout)
     expect_unchanged(x, r["inputs_after"][0], "x")
     expect_unchanged(dout, r["dout_after"], "dout")
     if not np.array_equal(as_array(r["grads"], "dx"), as_array(r["grads_again"], "dx")):
