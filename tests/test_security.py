@@ -330,7 +330,9 @@ def test_attack(name, graded, course, isolation):
 def test_forged_results_never_replace_the_graders(graded):
     g = graded["forge_results_file"]
     assert g.results["score"] != 1000.0 and g.results["output"].startswith("Score: ")
-    wrote = set(re.findall(r"WROTE:(\S+)", g.text))
+    # complete lines only: the feedback keeps a truncated prefix of what the code printed
+    wrote = set(re.findall(r"WROTE:(\S+) \(", g.text))
+    assert wrote, "the attack reported no write attempt: check its output parsing"
     assert wrote <= {"results.json", "/tmp/results.json", "/dev/shm/results.json",
                      "/var/tmp/results.json"}
 

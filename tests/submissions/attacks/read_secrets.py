@@ -24,6 +24,8 @@ SELF = os.path.realpath(__file__)
 def report(path, data):
     if os.path.realpath(path) == SELF or path.startswith("/proc/self/"):
         return  # this file holds the markers it looks for
+    if "/site-packages/" in path or "/dist-packages/" in path:
+        return  # public installed packages (otter's own source mentions BEGIN SOLUTION)
     if any(m in data for m in MARKERS):
         found.append(path)
         print(f"FOUND-SECRET:{path}:{data[:300]!r}")
