@@ -201,7 +201,6 @@ def test_relu_gradient_is_zero_at_zero(submission, seed, shape):
     x = S.relu_inputs_with_zeros(seed, shape)
     dout = S.upstream(seed, shape)
     r = _roundtrip(submission, "relu", [x], dout)
-    _values_must_be_right(r, "relu", [x], dout)
     dx = expect_shape(r["grads"], shape, "relu_backward(dout, cache)")
     zero = x == 0
     if np.any(dx[zero] != 0):
