@@ -10,17 +10,14 @@
 """
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
+from variant_grading import ROOT, VariantSuite, grade
+
 SUBMISSIONS = ROOT / "tests" / "submissions"
 EXERCISES = {"depth": "02-depth", "optimizers": "03-optimizers"}
 SKIP_REASON = "CUDA not available: GPU-vs-CPU parity not checked on this machine"
@@ -41,29 +38,11 @@ DEVICE_BUGS = {
 CPU_PARITY = {"DLCOURSE_PARITY_DEVICE": "cpu"}
 
 
-def grade(exercise, name, path, out_dir, task=None, env=None) -> dict:
-    out = out_dir / f"{name}.results"  # not *.json: other runs on this machine scan for those
-    cmd = [sys.executable, "-m", "autograder", "grade", exercise, str(path), "-o", str(out)]
-    proc = subprocess.run(cmd + (["--task", task] if task else []), cwd=ROOT, capture_output=True,
-                          text=True, timeout=600,
-                          env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})})
-    assert proc.returncode == 0, f"grading {name} failed:\n{proc.stdout}\n{proc.stderr}"
-    return json.loads(out.read_text())
-
-
-def _titles(exercise):
-    import ast
-    names = {}
-    for path in (ROOT / "assignments" / EXERCISES[exercise] / "tests").rglob("test_*.py"):
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                names[(ast.get_docstring(node) or node.name).strip().splitlines()[0]] = node.name
-    return names
+SUITES = {name: VariantSuite(slug, name, bugs={}) for name, slug in EXERCISES.items()}
 
 
 def _by_name(exercise, result):
-    titles = _titles(exercise)
-    return {titles[t["name"].split("] ", 1)[1]]: t for t in result["tests"]}
+    return SUITES[exercise].outcomes(result)
 
 
 @pytest.fixture(scope="module")

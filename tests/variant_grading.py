@@ -1,0 +1,122 @@
+"""Shared machinery of the per-exercise end-to-end tests: grade the reference, the released
+stub and the variants under tests/submissions/<name>/ through the CLI (in parallel
+subprocesses), then check each outcome. A test module builds one ``VariantSuite`` with its table
+of bugs and calls its checks."""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# nothing of the tests' internals may reach a student
+COMMON_LEAKS = ("Traceback (most recent call last)", "def test_", "reference()", "solutions/",
+                "assert ")
+
+
+def grade(exercise: str, name: str, path: Path, out_dir: Path, task: str | None = None,
+          env: dict | None = None) -> dict:
+    out = out_dir / f"{name}.results"  # not *.json: other runs on this machine scan for those
+    cmd = [sys.executable, "-m", "autograder", "grade", exercise, str(path), "-o", str(out)]
+    proc = subprocess.run(cmd + (["--task", task] if task else []), cwd=ROOT, capture_output=True,
+                          text=True, timeout=600,
+                          env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})})
+    assert proc.returncode == 0, f"grading {name} failed:\n{proc.stdout}\n{proc.stderr}"
+    return json.loads(out.read_text())
+
+
+class VariantSuite:
+    """``bugs``: variant -> (task graded, {test that must fail: words its message must contain},
+    other tests of that task allowed to fail, None meaning any)."""
+
+    def __init__(self, slug: str, name: str, bugs: dict, leaks: tuple = (),
+                 stub_messages: tuple = ("NotImplementedError",)):
+        self.slug, self.name, self.bugs = slug, name, bugs
+        self.exercise = ROOT / "assignments" / slug
+        self.variants = ROOT / "tests" / "submissions" / name
+        self.leaks = COMMON_LEAKS + tuple(leaks)
+        self.stub_messages = stub_messages
+        self.oks = sorted(p.stem for p in self.variants.glob("ok_*.py"))
+        self.titles = self._titles()
+        self.by_title = {v: k for k, v in self.titles.items()}
+
+    def _titles(self) -> dict:
+        """test function name -> its title (first docstring line) as results.json shows it."""
+        names = {}
+        for path in (self.exercise / "tests").rglob("test_*.py"):
+            for node in ast.parse(path.read_text()).body:
+                if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                    names[node.name] = (ast.get_docstring(node) or node.name).strip().splitlines()[0]
+        return names
+
+    def outcomes(self, result: dict) -> dict:
+        """test function name -> results.json entry."""
+        return {self.by_title[t["name"].split("] ", 1)[1]]: t for t in result["tests"]}
+
+    def grade_all(self, out_dir: Path) -> dict:
+        jobs = {"reference": (ROOT / "solutions" / f"{self.name}.py", None),
+                "stub": (ROOT / "student_template" / self.slug / f"{self.name}.py", None)}
+        jobs.update({n: (self.variants / f"{n}.py", None) for n in self.oks})
+        jobs.update({n: (self.variants / f"{n}.py", task) for n, (task, _, _) in self.bugs.items()})
+        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+            futures = {n: pool.submit(grade, self.name, n, path, out_dir, task)
+                       for n, (path, task) in jobs.items()}
+            return {n: f.result() for n, f in futures.items()}
+
+    # ------------------------------------------------------------------ checks
+    def check_titles_configured(self):
+        assert len(set(self.titles.values())) == len(self.titles)
+        config = tomllib.loads((self.exercise / "exercise.toml").read_text())
+        assert set(config["tests"]) == set(self.titles), "every test needs an exercise.toml entry"
+
+    def check_variant_table(self):
+        for name, (task, must, may) in self.bugs.items():
+            assert (self.variants / f"{name}.py").exists(), name
+            assert set(must) | (may or set()) <= set(self.titles), name
+
+    def check_reference(self, r: dict):
+        failed = [(t["name"], t["output"]) for t in r["tests"]
+                  if t.get("status") != "passed" and not t["output"].startswith("skipped")]
+        assert not failed and r["score"] == r["max_score"] > 0, failed
+        assert len(r["tests"]) == len(self.titles)
+        assert r["execution_time"] < 60, "grading the reference must stay under a minute"
+
+    def check_stub(self, r: dict, reference: dict):
+        assert r["score"] == 0 and r["max_score"] == reference["max_score"]
+        assert len(r["tests"]) == len(self.titles), "every test must run (and fail or skip)"
+        for t in r["tests"]:
+            if t["output"].startswith("skipped"):
+                continue
+            assert any(m in t["output"] for m in self.stub_messages), t
+            assert "autograder problem" not in t["output"], t
+
+    @staticmethod
+    def check_full_marks(r: dict):
+        assert r["score"] == r["max_score"], [(t["name"], t["output"]) for t in r["tests"]
+                                              if t.get("status") != "passed"]
+
+    def check_bug(self, name: str, r: dict):
+        task, must_fail, may_fail = self.bugs[name]
+        assert r["score"] < r["max_score"]
+        got = self.outcomes(r)
+        for test, words in must_fail.items():
+            entry = got[test]
+            assert entry.get("status") == "failed", f"{name}: {test} passed"
+            for word in words:
+                assert word.lower() in entry["output"].lower(), (name, test, word, entry["output"])
+        failed = {k for k, t in got.items()
+                  if t.get("status") == "failed" and not t["output"].startswith("skipped")}
+        if may_fail is not None:
+            extra = failed - set(must_fail) - may_fail
+            assert not extra, f"{name}: unexpected failures {extra}"
+
+    def check_no_leaks(self, results: dict):
+        for name, r in results.items():
+            for t in r["tests"]:
+                for leak in self.leaks:
+                    assert leak not in t["output"], (name, t["name"], leak)
