@@ -5,15 +5,14 @@ tests/submissions/backprop/ok_*.py full marks, and every buggy variant bug_*.py 
 the tests aimed at its bug, with a message that points at it. All gradings run once, in parallel
 (one subprocess each), in a module-scoped fixture.
 """
-import json
 import os
 import re
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from variant_grading import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = ROOT / "tests" / "submissions" / "backprop"
@@ -65,22 +64,13 @@ LEAKS = ("ref.", "reference", "expect_", "def test_", "assert ", "import ", "arr
 LONG_FLOAT_LIST = re.compile(r"\[\s*-?\d+\.\d+(?:e-?\d+)?(?:,\s*-?\d+\.\d+(?:e-?\d+)?){4,}")
 
 
-def _grade(name: str, path: Path, out_dir: Path) -> dict:
-    out = out_dir / f"{name}.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "autograder", "grade", "backprop", str(path), "-o", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=400)
-    assert proc.returncode == 0, f"grading {name} failed:\n{proc.stdout}\n{proc.stderr}"
-    return json.loads(out.read_text())
-
-
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("backprop_results")
     jobs = {"reference": REFERENCE, "stub": STUB}
     jobs.update({name: VARIANTS / f"{name}.py" for name in [*BUGS, *OKS]})
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        futures = {name: pool.submit(_grade, name, path, out_dir) for name, path in jobs.items()}
+        futures = {name: pool.submit(grade, "backprop", name, path, out_dir) for name, path in jobs.items()}
         return {name: f.result() for name, f in futures.items()}
 
 
