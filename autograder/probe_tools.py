@@ -148,3 +148,47 @@ def same_result(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
     return a == b
+
+
+def _device_problem(fn: str, exc: BaseException) -> dict:
+    return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
+
+
+def check_devices(fn: str, make_call, *, plain_guard=contextlib.nullcontext,
+                  extra_guard=contextlib.nullcontext, what: str = "a result") -> dict:
+    """The CPU-only device check of one graded function, run twice on fresh inputs.
+
+    ``make_call()`` builds the inputs (outside any check) and returns ``call``; ``call()`` runs
+    the student's function and returns ``finish``; ``finish()`` returns ``(result,
+    tensors_that_must_be_on_cpu)``. The first run is plain (under ``plain_guard()``), the second
+    under ``device_rules()`` (and ``extra_guard()``); both from ``torch.manual_seed(0)``.
+    Returns ``{"ok": True}`` or ``{"ok": False, "problem": text, "plain_error": bool}``.
+    """
+    try:
+        call = make_call()
+        torch.manual_seed(0)  # code that (wrongly) uses the global RNG gives the same twice
+        with plain_guard():
+            plain, _ = call()()
+    except Exception as exc:  # noqa: BLE001 - not a device problem: report it as such
+        if "cuda" in str(exc).lower():  # e.g. "Torch not compiled with CUDA enabled"
+            return _device_problem(fn, exc)
+        return {"ok": False, "plain_error": True,
+                "problem": f"{fn} raised {type(exc).__name__}: {str(exc)[:300]}"}
+    call = make_call()
+    torch.manual_seed(0)
+    try:
+        with extra_guard(), device_rules():
+            finish = call()
+        guarded, must_be_cpu = finish()
+    except Exception as exc:  # noqa: BLE001 - e.g. .item() of a meta tensor
+        return _device_problem(fn, exc)
+    for t in tensors_in(guarded) + list(must_be_cpu):
+        if t.device.type != "cpu":
+            return {"ok": False, "plain_error": False,
+                    "problem": f"{fn} {describe_device_error(RuntimeError('meta'))} "
+                               f"({what} ended up on {t.device.type!r})"}
+    if not same_result(plain, guarded):
+        return {"ok": False, "plain_error": False,
+                "problem": f"{fn} gives different results when tensors created without device= "
+                           "do not land on the CPU: " + describe_device_error(RuntimeError("meta"))}
+    return {"ok": True}

@@ -18,9 +18,9 @@ import torch
 from torch import nn
 
 try:  # in the worker the engine puts probe_tools next to this file
-    from probe_tools import describe_device_error, device_rules, same_result, tensors_in
+    from probe_tools import check_devices
 except ImportError:  # in the parent (tests reuse the model builders below)
-    from autograder.probe_tools import describe_device_error, device_rules, same_result, tensors_in
+    from autograder.probe_tools import check_devices
 
 # ----------------------------------------------------------------------------- helpers
 def as_tensor(value, *, device=None, dtype=None) -> torch.Tensor:
@@ -310,39 +310,13 @@ def device_probe(sub, fn, **kw):
 
     Returns {"ok": True} or {"ok": False, "problem": text, "plain_error": bool}.
     """
+    experiment = fn in ("compare_optimizers", "lr_sensitivity")
+
     def case():
-        if fn in ("compare_optimizers", "lr_sensitivity"):
+        if experiment:
             return _experiment_case(sub, fn, kw)
         return _optimizer_case(sub, fn, kw["kwargs"], kw.get("seed", 0))
 
-    try:
-        call = case()
-        torch.manual_seed(0)
-        with no_torch_optim(sub) if fn not in ("compare_optimizers", "lr_sensitivity") else contextlib.nullcontext():
-            plain, _ = call()()
-    except Exception as exc:  # noqa: BLE001 - not a device problem: report it as such
-        if "cuda" in str(exc).lower():
-            return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
-        return {"ok": False, "plain_error": True,
-                "problem": f"{fn} raised {type(exc).__name__}: {str(exc)[:300]}"}
-    call = case()
-    torch.manual_seed(0)
-    try:
-        with device_rules():
-            finish = call()
-    except Exception as exc:  # noqa: BLE001
-        return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
-    try:
-        guarded, must_be_cpu = finish()
-    except Exception as exc:  # noqa: BLE001 - e.g. .item() of a meta tensor
-        return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
-    for t in tensors_in(guarded) + list(must_be_cpu):
-        if t.device.type != "cpu":
-            return {"ok": False, "plain_error": False,
-                    "problem": f"{fn} {describe_device_error(RuntimeError('meta'))} "
-                               f"(a parameter or state tensor ended up on {t.device.type!r})"}
-    if not same_result(plain, guarded):
-        return {"ok": False, "plain_error": False,
-                "problem": f"{fn} gives different results when tensors created without device= "
-                           "do not land on the CPU: " + describe_device_error(RuntimeError("meta"))}
-    return {"ok": True}
+    return check_devices(fn, case, what="a parameter or state tensor",
+                         plain_guard=contextlib.nullcontext if experiment
+                         else (lambda: no_torch_optim(sub)))

@@ -16,9 +16,9 @@ import torch.nn.functional as F
 from torch import nn
 
 try:  # in the worker the engine puts probe_tools next to this file
-    from probe_tools import describe_device_error, device_rules, same_result, tensors_in
+    from probe_tools import check_devices
 except ImportError:  # in the parent (tests reuse the model builders below)
-    from autograder.probe_tools import describe_device_error, device_rules, same_result, tensors_in
+    from autograder.probe_tools import check_devices
 
 ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 
@@ -381,36 +381,8 @@ def device_probe(sub, fn, **kw):
 
     Returns {"ok": True} or {"ok": False, "problem": text, "plain_error": bool}.
     """
-    try:
-        call = _device_case(sub, fn, kw)
-        torch.manual_seed(0)  # code that (wrongly) uses the global RNG gives the same twice
-        plain, _ = call()()
-    except Exception as exc:  # noqa: BLE001 - not a device problem: report it as such
-        if "cuda" in str(exc).lower():  # e.g. "Torch not compiled with CUDA enabled"
-            return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
-        return {"ok": False, "plain_error": True,
-                "problem": f"{fn} raised {type(exc).__name__}: {str(exc)[:300]}"}
-    call = _device_case(sub, fn, kw)
-    torch.manual_seed(0)
-    try:
-        with _linear_on_cpu(), device_rules():
-            finish = call()
-    except Exception as exc:  # noqa: BLE001
-        return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
-    try:
-        guarded, must_be_cpu = finish()
-    except Exception as exc:  # noqa: BLE001 - e.g. .item() of a meta tensor
-        return {"ok": False, "plain_error": False, "problem": f"{fn} {describe_device_error(exc)}"}
-    for t in tensors_in(guarded) + list(must_be_cpu):
-        if t.device.type != "cpu":
-            return {"ok": False, "plain_error": False,
-                    "problem": f"{fn} {describe_device_error(RuntimeError('meta'))} "
-                               f"(a result or gradient ended up on {t.device.type!r})"}
-    if not same_result(plain, guarded):
-        return {"ok": False, "plain_error": False,
-                "problem": f"{fn} gives different results when tensors created without device= "
-                           "do not land on the CPU: " + describe_device_error(RuntimeError("meta"))}
-    return {"ok": True}
+    return check_devices(fn, lambda: _device_case(sub, fn, kw), extra_guard=_linear_on_cpu,
+                         what="a result or gradient")
 
 
 # ----------------------------------------------------------------------------- argument checks
