@@ -192,3 +192,28 @@ def check_devices(fn: str, make_call, *, plain_guard=contextlib.nullcontext,
                 "problem": f"{fn} gives different results when tensors created without device= "
                            "do not land on the CPU: " + describe_device_error(RuntimeError("meta"))}
     return {"ok": True}
+
+
+# ----------------------------------------------------------------------------- figures
+def describe_figure(fig):
+    """What a test needs to know about a figure, as plain data."""
+    from matplotlib.figure import Figure
+
+    info = {"is_figure": isinstance(fig, Figure), "type": type(fig).__name__, "axes": []}
+    if info["is_figure"]:
+        for ax in fig.axes:
+            lines = []
+            for line in ax.get_lines():
+                try:
+                    lines.append([float(v) for v in line.get_ydata()])
+                except (TypeError, ValueError):
+                    lines.append([])
+            info["axes"].append({"yscale": ax.get_yscale(), "xscale": ax.get_xscale(),
+                                 "lines": lines})
+    try:
+        import sys
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+    except Exception:  # noqa: BLE001 - closing is best effort
+        pass
+    return info

@@ -16,9 +16,9 @@ import torch.nn.functional as F
 from torch import nn
 
 try:  # in the worker the engine puts probe_tools next to this file
-    from probe_tools import check_devices
+    from probe_tools import check_devices, describe_figure
 except ImportError:  # in the parent (tests reuse the model builders below)
-    from autograder.probe_tools import check_devices
+    from autograder.probe_tools import check_devices, describe_figure
 
 ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 
@@ -260,30 +260,6 @@ def depth_study_probe(sub, data, seed, generator_device="cpu", **kwargs):
 
 
 # ----------------------------------------------------------------------------- plots
-def describe_figure(fig):
-    """What a test needs to know about a figure, as plain data."""
-    from matplotlib.figure import Figure
-
-    info = {"is_figure": isinstance(fig, Figure), "type": type(fig).__name__, "axes": []}
-    if info["is_figure"]:
-        for ax in fig.axes:
-            lines = []
-            for line in ax.get_lines():
-                try:
-                    lines.append([float(v) for v in line.get_ydata()])
-                except (TypeError, ValueError):
-                    lines.append([])
-            info["axes"].append({"yscale": ax.get_yscale(), "xscale": ax.get_xscale(),
-                                 "lines": lines})
-    try:
-        import sys
-        if "matplotlib.pyplot" in sys.modules:
-            sys.modules["matplotlib.pyplot"].close("all")
-    except Exception:  # noqa: BLE001 - closing is best effort
-        pass
-    return info
-
-
 def plot_probe(sub, results):
     """plot_depth_study(results) described as plain data."""
     return describe_figure(sub.plot_depth_study(results))

@@ -18,9 +18,9 @@ import torch
 from torch import nn
 
 try:  # in the worker the engine puts probe_tools next to this file
-    from probe_tools import check_devices
+    from probe_tools import check_devices, describe_figure
 except ImportError:  # in the parent (tests reuse the model builders below)
-    from autograder.probe_tools import check_devices
+    from autograder.probe_tools import check_devices, describe_figure
 
 # ----------------------------------------------------------------------------- helpers
 def as_tensor(value, *, device=None, dtype=None) -> torch.Tensor:
@@ -242,26 +242,6 @@ def experiment_probe(sub, fn, X, y, specs, steps, seed, global_seed=0, hidden=8,
         result = sub.lr_sensitivity(model_factory, (X, y), factories, list(lrs), steps=steps,
                                     generator=gen)
     return {"result": result, "records": records, "factory_calls": calls["model_factory"]}
-
-
-def describe_figure(fig):
-    """What a test needs to know about a figure, as plain data."""
-    from matplotlib.figure import Figure
-
-    info = {"is_figure": isinstance(fig, Figure), "type": type(fig).__name__, "axes": []}
-    if info["is_figure"]:
-        for ax in fig.axes:
-            lines = []
-            for line in ax.get_lines():
-                try:
-                    lines.append([float(v) for v in line.get_ydata()])
-                except (TypeError, ValueError):
-                    lines.append([])
-            info["axes"].append({"yscale": ax.get_yscale(), "lines": lines})
-    import sys
-    if "matplotlib.pyplot" in sys.modules:
-        sys.modules["matplotlib.pyplot"].close("all")
-    return info
 
 
 def plot_probe(sub, results):
