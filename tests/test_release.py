@@ -1,14 +1,13 @@
 """The release: stubs are stripped correctly, student_template/ is in sync and leaks nothing."""
 import ast
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
 from autograder.exercise import Exercise, exercise_folders
 from autograder.release import MarkerError, differences, find_leaks, strip_solutions
+from module_loading import load_module
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "student_template"
@@ -72,9 +71,7 @@ def test_no_solution_body_survives_in_stub(exercise):
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
 def test_stub_imports_cleanly_and_raises_not_implemented(exercise, tmp_path):
     stub = TEMPLATE / exercise.slug / f"{exercise.name}.py"
-    spec = importlib.util.spec_from_file_location(f"_stub_{exercise.name}", stub)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    load_module(stub, f"_stub_{exercise.name}")
     tree = ast.parse(stub.read_text())
     raising = [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)
                and any(isinstance(s, ast.Raise) and "NotImplementedError" in ast.unparse(s)

@@ -518,7 +518,7 @@ def test_secret_paths_are_unreadable(sandbox, tmp_path, isolation):
     (course / "notes.txt").write_text("TOKEN-public")
     for p in (tmp_path, course, course / "solutions"):
         os.chmod(p, 0o755)
-    sub = sandbox(f"""
+    sub = sandbox("""
         def read(path):
             try:
                 return open(path).read()

@@ -1,6 +1,5 @@
 """Checks of the reference solution solutions/backprop.py itself (not of student code)."""
 
-import importlib.util
 import pathlib
 import sys
 import time
@@ -14,16 +13,10 @@ if str(ROOT) not in sys.path:  # the repository root, when the package is not in
     sys.path.insert(0, str(ROOT))
 
 import coursedata as cd  # noqa: E402
+from module_loading import load_solution  # noqa: E402
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("solution_backprop", ROOT / "solutions" / "backprop.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bp = _load()
+bp = load_solution("backprop")
 rel = bp.relative_error
 
 

@@ -1,7 +1,6 @@
 """Checks of the reference solution solutions/depth.py itself (not of student code)."""
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 
@@ -10,25 +9,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from module_loading import load_solution
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"_solution_{name}", ROOT / "solutions" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-D = _load("depth")
+D = load_solution("depth")
 
 
 @pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_thread(one_torch_thread):
     yield
-    torch.set_num_threads(threads)
 
 
 def _spirals(n, seed=0, dtype=torch.float32):
