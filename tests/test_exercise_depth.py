@@ -4,14 +4,12 @@ The reference gets full marks, the released stub 0 (without crashing), every cor
 tests/submissions/depth/ok_*.py full marks, and every buggy variant bug_*.py loses points in the
 tests aimed at its bug with a message that points at it. Buggy variants are graded on the task
 that holds their bug (``--task``), the rest in full; all gradings run once, in parallel (one
-subprocess each), in a module-scoped fixture. Device bugs (device_*.py) and the GPU parity tests
-are covered by tests/test_device_parity.py.
+subprocess each), in a class-scoped fixture (tests/variant_grading.py). Device bugs
+(device_*.py) and the GPU parity tests are covered by tests/test_device_parity.py.
 """
 from __future__ import annotations
 
-import pytest
-
-from variant_grading import VariantSuite
+from variant_grading import VariantSuite, VariantTests
 
 # bug variant -> (task graded, {test that must fail: words its message must contain},
 #                 other tests of that task allowed to fail: None = any)
@@ -49,36 +47,5 @@ BUGS = {
 SUITE = VariantSuite("02-depth", "depth", BUGS, leaks=("depth_oracle",))
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    return SUITE.grade_all(tmp_path_factory.mktemp("depth_results"))
-
-
-def test_titles_are_unique_and_configured():
-    SUITE.check_titles_configured()
-
-
-def test_variant_table_names_real_tests():
-    SUITE.check_variant_table()
-
-
-def test_reference_gets_full_marks_fast(results):
-    SUITE.check_reference(results["reference"])
-
-
-def test_stub_scores_zero_without_crashing(results):
-    SUITE.check_stub(results["stub"], results["reference"])
-
-
-@pytest.mark.parametrize("name", SUITE.oks)
-def test_correct_variant_gets_full_marks(results, name):
-    SUITE.check_full_marks(results[name])
-
-
-@pytest.mark.parametrize("name", sorted(BUGS))
-def test_buggy_variant_loses_points_with_a_pointed_message(results, name):
-    SUITE.check_bug(name, results[name])
-
-
-def test_messages_leak_nothing(results):
-    SUITE.check_no_leaks(results)
+class TestVariants(VariantTests):
+    suite = SUITE

@@ -1,17 +1,21 @@
 """Shared machinery of the per-exercise end-to-end tests: grade the reference, the released
 stub and the variants under tests/submissions/<name>/ through the CLI (in parallel
 subprocesses), then check each outcome. A test module builds one ``VariantSuite`` with its table
-of bugs and calls its checks."""
+of bugs and subclasses ``VariantTests`` with it (``class TestVariants(VariantTests): suite = ...``),
+which gives it the common tests."""
 from __future__ import annotations
 
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # nothing of the tests' internals may reach a student
@@ -31,15 +35,17 @@ def grade(exercise: str, name: str, path: Path, out_dir: Path, task: str | None 
 
 
 class VariantSuite:
-    """``bugs``: variant -> (task graded, {test that must fail: words its message must contain},
-    other tests of that task allowed to fail, None meaning any)."""
+    """``bugs``: variant -> (task graded, None for all; {test that must fail: words its message
+    must contain (any case)}; other tests allowed to fail, None meaning any). ``leaks``: strings,
+    ``leak_patterns``: regular expressions that must appear in no student-visible output."""
 
     def __init__(self, slug: str, name: str, bugs: dict, leaks: tuple = (),
-                 stub_messages: tuple = ("NotImplementedError",)):
+                 leak_patterns: tuple = (), stub_messages: tuple = ("NotImplementedError",)):
         self.slug, self.name, self.bugs = slug, name, bugs
         self.exercise = ROOT / "assignments" / slug
         self.variants = ROOT / "tests" / "submissions" / name
         self.leaks = COMMON_LEAKS + tuple(leaks)
+        self.leak_patterns = tuple(re.compile(p) for p in leak_patterns)
         self.stub_messages = stub_messages
         self.oks = sorted(p.stem for p in self.variants.glob("ok_*.py"))
         self.titles = self._titles()
@@ -57,6 +63,12 @@ class VariantSuite:
     def outcomes(self, result: dict) -> dict:
         """test function name -> results.json entry."""
         return {self.by_title[t["name"].split("] ", 1)[1]]: t for t in result["tests"]}
+
+    def entry(self, result: dict, test: str) -> dict:
+        """The results.json entry of the test function ``test`` (found exactly once)."""
+        found = [t for t in result["tests"] if t["name"].endswith("] " + self.titles[test])]
+        assert len(found) == 1, f"{test} ({self.titles[test]!r}) not found exactly once"
+        return found[0]
 
     def grade_all(self, out_dir: Path) -> dict:
         jobs = {"reference": (ROOT / "solutions" / f"{self.name}.py", None),
@@ -108,15 +120,56 @@ class VariantSuite:
             entry = got[test]
             assert entry.get("status") == "failed", f"{name}: {test} passed"
             for word in words:
-                assert word.lower() in entry["output"].lower(), (name, test, word, entry["output"])
+                assert word.lower() in entry["output"].lower(), (
+                    f"{name}: {test}'s message lacks {word!r}:\n{entry['output']}")
         failed = {k for k, t in got.items()
                   if t.get("status") == "failed" and not t["output"].startswith("skipped")}
         if may_fail is not None:
             extra = failed - set(must_fail) - may_fail
-            assert not extra, f"{name}: unexpected failures {extra}"
+            assert not extra, f"{name}: unexpected failures {sorted(extra)}"
 
     def check_no_leaks(self, results: dict):
         for name, r in results.items():
-            for t in r["tests"]:
+            for where, text in [("top", r.get("output", ""))] + [(t["name"], t["output"])
+                                                                for t in r["tests"]]:
                 for leak in self.leaks:
-                    assert leak not in t["output"], (name, t["name"], leak)
+                    assert leak not in text, f"{name}: {where}: {leak!r} in\n{text}"
+                for pattern in self.leak_patterns:
+                    assert not pattern.search(text), f"{name}: {where}: {pattern.pattern} in\n{text}"
+
+
+class VariantTests:
+    """The end-to-end tests every exercise gets: subclass as ``TestVariants`` with ``suite``."""
+    suite: VariantSuite
+
+    def pytest_generate_tests(self, metafunc):
+        if "ok_variant" in metafunc.fixturenames:
+            metafunc.parametrize("ok_variant", self.suite.oks)
+        if "bug_variant" in metafunc.fixturenames:
+            metafunc.parametrize("bug_variant", sorted(self.suite.bugs))
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def results(cls, tmp_path_factory):
+        return cls.suite.grade_all(tmp_path_factory.mktemp(f"{cls.suite.name}_results"))
+
+    def test_titles_are_unique_and_configured(self):
+        self.suite.check_titles_configured()
+
+    def test_variant_table_names_real_tests(self):
+        self.suite.check_variant_table()
+
+    def test_reference_gets_full_marks_fast(self, results):
+        self.suite.check_reference(results["reference"])
+
+    def test_stub_scores_zero_without_crashing(self, results):
+        self.suite.check_stub(results["stub"], results["reference"])
+
+    def test_correct_variant_gets_full_marks(self, results, ok_variant):
+        self.suite.check_full_marks(results[ok_variant])
+
+    def test_buggy_variant_loses_points_with_a_pointed_message(self, results, bug_variant):
+        self.suite.check_bug(bug_variant, results[bug_variant])
+
+    def test_messages_leak_nothing(self, results):
+        self.suite.check_no_leaks(results)
