@@ -64,12 +64,6 @@ class VariantSuite:
         """test function name -> results.json entry."""
         return {self.by_title[t["name"].split("] ", 1)[1]]: t for t in result["tests"]}
 
-    def entry(self, result: dict, test: str) -> dict:
-        """The results.json entry of the test function ``test`` (found exactly once)."""
-        found = [t for t in result["tests"] if t["name"].endswith("] " + self.titles[test])]
-        assert len(found) == 1, f"{test} ({self.titles[test]!r}) not found exactly once"
-        return found[0]
-
     def grade_all(self, out_dir: Path) -> dict:
         jobs = {"reference": (ROOT / "solutions" / f"{self.name}.py", None),
                 "stub": (ROOT / "student_template" / self.slug / f"{self.name}.py", None)}
