@@ -7,10 +7,8 @@ failure can say which one the submission made, without printing expected arrays.
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
-import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -330,20 +328,6 @@ def check_train_result(res, *, epochs, n_layers):
 
 
 # ----------------------------------------------------------------------------- parity
-def parity_device():
-    """The device of the GPU-vs-CPU parity tests, or skip.
-
-    DLCOURSE_PARITY_DEVICE overrides it (the project's own tests use "cpu" to exercise the
-    parity code path on machines without a GPU; students cannot set the grader's environment).
-    """
-    forced = os.environ.get("DLCOURSE_PARITY_DEVICE")
-    if forced:
-        return forced
-    if not torch.cuda.is_available():
-        pytest.skip("CUDA not available: GPU-vs-CPU parity not checked on this machine")
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    return "cuda"
 
 
 def on(device, array, dtype=None):

@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from autograder.testing import expect_close, expect_scalar_close, fail, task
+from autograder.testing import expect_close, expect_scalar_close, fail, parity_device, task
 
 sys.path.insert(0, os.path.dirname(__file__))
 import depth_oracle as R  # noqa: E402
@@ -23,7 +23,7 @@ X, Y = S.classification(6, 40, 3, 3)
 
 def _both(submission, name, where, make):
     """Run probe ``name`` with inputs ``make(device)`` on the parity device and on the CPU."""
-    device = R.parity_device()
+    device = parity_device()
     return device, submission.probe(name, **make(device), _where=where), \
         submission.probe(name, **make("cpu"), _where=where)
 
@@ -43,7 +43,7 @@ def test_make_mlp_parity(submission):
 def test_init_weights_parity(submission):
     """GPU parity: init_weights on a GPU model (GPU generator) keeps the device and the statistics"""
     sizes = (32, 128, 32)
-    device = R.parity_device()
+    device = parity_device()
     for scheme in S.SCHEMES:
         info = submission.probe("init_probe", sizes=list(sizes), scheme=scheme, seed=3,
                                 device=device, _where="init_weights")

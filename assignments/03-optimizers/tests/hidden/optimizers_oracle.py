@@ -9,10 +9,8 @@ after the step, ...) are tried so that the message can name the mistake.
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
-import pytest
 import torch
 import torch.nn.functional as F
 
@@ -382,17 +380,6 @@ def number_list(value, what, length):
 
 
 # ----------------------------------------------------------------------------- parity
-def parity_device():
-    """The device of the GPU-vs-CPU parity tests, or skip (DLCOURSE_PARITY_DEVICE overrides it:
-    the project's own tests use "cpu" to exercise the code path without a GPU)."""
-    forced = os.environ.get("DLCOURSE_PARITY_DEVICE")
-    if forced:
-        return forced
-    if not torch.cuda.is_available():
-        pytest.skip("CUDA not available: GPU-vs-CPU parity not checked on this machine")
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    return "cuda"
 
 
 def on(device, array):

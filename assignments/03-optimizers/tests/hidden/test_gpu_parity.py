@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-from autograder.testing import expect_close, fail, task
+from autograder.testing import expect_close, fail, parity_device, task
 
 sys.path.insert(0, os.path.dirname(__file__))
 import optimizers_oracle as R  # noqa: E402
@@ -26,7 +26,7 @@ GROUPS = [{"params": [0, 2], "overrides": {}}, {"params": [1], "overrides": {"lr
 
 
 def _optimizer_parity(submission, name):
-    device = R.parity_device()
+    device = parity_device()
     init, noise, coef = S.problem(11, SHAPES, 10)
     runs = {}
     for dev in (device, "cpu"):
@@ -71,7 +71,7 @@ def test_adam_parity(submission):
 
 
 def _experiment_parity(submission, fn, **kw):
-    device = R.parity_device()
+    device = parity_device()
     X, Y = S.classification_data(1, n=60)
     X = X.astype(np.float64)
     out = {dev: submission.probe("experiment_probe", fn=fn, X=R.on(dev, X), y=R.on(dev, Y),
