@@ -4,24 +4,5 @@
     X, y = xor(seed=0)
 """
 
-from .datasets import (
-    IMAGE_CLASSES,
-    blobs,
-    edge_patches,
-    images8x8,
-    to_torch,
-    train_test_split,
-    two_spirals,
-    xor,
-)
-
-__all__ = [
-    "xor",
-    "two_spirals",
-    "blobs",
-    "images8x8",
-    "IMAGE_CLASSES",
-    "edge_patches",
-    "train_test_split",
-    "to_torch",
-]
+from .datasets import *  # noqa: F403 (the names listed in datasets.__all__)
+from .datasets import __all__  # noqa: F401

@@ -226,18 +226,6 @@ def sandbox(tmp_path):
         proxy.close()
 
 
-@pytest.fixture(scope="module")
-def isolation(tmp_path_factory):
-    """How a worker is confined on this machine: "namespaces", "permissions" or "none"."""
-    path = tmp_path_factory.mktemp("iso") / "m.py"
-    path.write_text("")
-    worker = WorkerProcess(SandboxSpec(submission=path, module="m"))
-    try:
-        return worker.report.get("isolation")
-    finally:
-        worker.close()
-
-
 @pytest.fixture
 def namespaces(isolation):
     if isolation != "namespaces":

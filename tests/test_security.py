@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from autograder.release import strip_solutions
-from autograder.sandbox.process import SandboxSpec, WorkerProcess, pids_of_uid
+from autograder.sandbox.process import pids_of_uid
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACKS = ROOT / "tests" / "submissions" / "attacks"
@@ -236,17 +236,6 @@ def graded(course, tmp_path_factory, isolation):
     print(f"reference x{REFERENCE_RUNS}: {results['reference'][1]:.1f} s; "
           f"all: {results['wall']:.1f} s")
     return results
-
-
-@pytest.fixture(scope="module")
-def isolation(tmp_path_factory):
-    path = tmp_path_factory.mktemp("iso") / "m.py"
-    path.write_text("")
-    worker = WorkerProcess(SandboxSpec(submission=path, module="m"))
-    try:
-        return worker.report.get("isolation")
-    finally:
-        worker.close()
 
 
 # ------------------------------------------------------------------------------- checks
