@@ -251,6 +251,23 @@ def expect_gradient(analytic, numeric, what: str, tol: float = 1e-6, *, along: s
               + (f"; {extra.replace('correct one', 'numerical one')}" if extra else ""))
 
 
+def check_layer_gradient(submission, fn: str, args: list, index: int, dout, analytic,
+                         what: str, directions=None, *, source: str = "your forward function"):
+    """``analytic`` (your gradient with respect to ``args[index]``) against the numerical
+    gradient of ``fn``: elementwise when ``directions`` is None (tiny shapes only), else as
+    directional derivatives along each direction (see ``numeric_layer_grad``)."""
+    numeric = numeric_layer_grad(submission, fn, args, index, dout, directions)
+    if directions is None:
+        expect_gradient(analytic, numeric, what, source=source)
+        return
+    from autograder.checks import as_array
+    a = as_array(analytic, what)
+    if a.shape != np.shape(args[index]):
+        _fail(f"{what} has shape {a.shape}, expected {np.shape(args[index])}")
+    expect_gradient(directional(a, directions), numeric, what, source=source,
+                    along=" along random directions")
+
+
 def names_argument(message: str, name: str) -> bool:
     import re
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", message) is not None

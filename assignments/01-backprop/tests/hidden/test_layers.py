@@ -99,16 +99,9 @@ def test_affine_gradient_check(submission, seed):
         _values_must_be_right(r, "affine", [x, W, b], dout)
         grads = _grads(r, "affine", 3)
         for i, (g, name) in enumerate(zip(grads, ("dx", "dW", "db"))):
-            arg = [x, W, b][i]
-            if dirs is None:
-                numeric = S.numeric_layer_grad(submission, "affine_forward", [x, W, b], i, dout)
-                S.expect_gradient(g, numeric, f"{name} (shapes N={n}, D={d}, M={m})")
-            else:
-                v = S.unit_directions(seed + i, arg, dirs)
-                numeric = S.numeric_layer_grad(submission, "affine_forward", [x, W, b], i, dout, v)
-                S.expect_gradient(S.directional(as_array(g, name), v), numeric,
-                                  f"{name} (shapes N={n}, D={d}, M={m})",
-                                  along=" along random directions")
+            v = None if dirs is None else S.unit_directions(seed + i, [x, W, b][i], dirs)
+            S.check_layer_gradient(submission, "affine_forward", [x, W, b], i, dout, g,
+                                   f"{name} (shapes N={n}, D={d}, M={m})", v)
 
 
 @task("affine")
@@ -164,17 +157,36 @@ def test_affine_rejects_bad_shapes(submission):
                              f"affine_forward with {what}", names)
 
 
+# --------------------------------------------------------------- elementwise layers (shared)
+def _elementwise_values(submission, layer, make_inputs, seed, shape):
+    """``<layer>_forward`` and ``_backward`` equal the reference's on inputs of any shape."""
+    x = make_inputs(seed, shape)
+    dout = S.upstream(seed, shape)
+    r = _roundtrip(submission, layer, [x], dout)
+    out, cache = getattr(ref, f"{layer}_forward")(x)
+    expect_close(r["out"], out, f"{layer}_forward(x)[0]")
+    expect_close(r["grads"], getattr(ref, f"{layer}_backward")(dout, cache),
+                 f"{layer}_backward(dout, cache)")
+
+
+def _elementwise_gradient_check(submission, layer, make_inputs, seed):
+    """``<layer>_backward`` = numerical gradient: elementwise at 3x4, directional at 64x100."""
+    for shape, dirs in (((3, 4), None), ((64, 100), 3)):
+        x = make_inputs(seed, shape)
+        dout = S.upstream(seed, shape)
+        r = _roundtrip(submission, layer, [x], dout)
+        _values_must_be_right(r, layer, [x], dout)
+        v = None if dirs is None else S.unit_directions(seed, x, dirs)
+        S.check_layer_gradient(submission, f"{layer}_forward", [x], 0, dout, r["grads"],
+                               f"{layer} dx (shape {shape})", v)
+
+
 # ------------------------------------------------------------------------------------ ReLU
 @task("relu")
 @given(seed=S.seeds, shape=S.shapes)
 def test_relu_values(submission, seed, shape):
     """relu_forward/backward are right for 1-D to 3-D inputs"""
-    x = S.relu_inputs(seed, shape)
-    dout = S.upstream(seed, shape)
-    r = _roundtrip(submission, "relu", [x], dout)
-    out, cache = ref.relu_forward(x)
-    expect_close(r["out"], out, "relu_forward(x)[0]")
-    expect_close(r["grads"], ref.relu_backward(dout, cache), "relu_backward(dout, cache)")
+    _elementwise_values(submission, "relu", S.relu_inputs, seed, shape)
 
 
 @task("relu")
@@ -182,16 +194,7 @@ def test_relu_values(submission, seed, shape):
 @given(seed=S.seeds)
 def test_relu_gradient_check(submission, seed):
     """relu_backward = numerical gradient (elementwise 3x4, directional at 64x100)"""
-    for shape, dirs in (((3, 4), None), ((64, 100), 3)):
-        x = S.relu_inputs(seed, shape)
-        dout = S.upstream(seed, shape)
-        r = _roundtrip(submission, "relu", [x], dout)
-        _values_must_be_right(r, "relu", [x], dout)
-        v = None if dirs is None else S.unit_directions(seed, x, dirs)
-        numeric = S.numeric_layer_grad(submission, "relu_forward", [x], 0, dout, v)
-        got = r["grads"] if v is None else S.directional(as_array(r["grads"], "dx"), v)
-        S.expect_gradient(got, numeric, f"relu dx (shape {shape})",
-                          along="" if v is None else " along random directions")
+    _elementwise_gradient_check(submission, "relu", S.relu_inputs, seed)
 
 
 @task("relu")
@@ -245,12 +248,7 @@ def test_relu_does_not_modify_inputs(submission, seed, shape):
 @given(seed=S.seeds, shape=S.shapes)
 def test_sigmoid_values(submission, seed, shape):
     """sigmoid_forward/backward are right for 1-D to 3-D inputs"""
-    x = S.sigmoid_inputs(seed, shape)
-    dout = S.upstream(seed, shape)
-    r = _roundtrip(submission, "sigmoid", [x], dout)
-    out, cache = ref.sigmoid_forward(x)
-    expect_close(r["out"], out, "sigmoid_forward(x)[0]")
-    expect_close(r["grads"], ref.sigmoid_backward(dout, cache), "sigmoid_backward(dout, cache)")
+    _elementwise_values(submission, "sigmoid", S.sigmoid_inputs, seed, shape)
 
 
 @task("sigmoid")
@@ -258,16 +256,7 @@ def test_sigmoid_values(submission, seed, shape):
 @given(seed=S.seeds)
 def test_sigmoid_gradient_check(submission, seed):
     """sigmoid_backward = numerical gradient (elementwise 3x4, directional at 64x100)"""
-    for shape, dirs in (((3, 4), None), ((64, 100), 3)):
-        x = S.sigmoid_inputs(seed, shape)
-        dout = S.upstream(seed, shape)
-        r = _roundtrip(submission, "sigmoid", [x], dout)
-        _values_must_be_right(r, "sigmoid", [x], dout)
-        v = None if dirs is None else S.unit_directions(seed, x, dirs)
-        numeric = S.numeric_layer_grad(submission, "sigmoid_forward", [x], 0, dout, v)
-        got = r["grads"] if v is None else S.directional(as_array(r["grads"], "dx"), v)
-        S.expect_gradient(got, numeric, f"sigmoid dx (shape {shape})",
-                          along="" if v is None else " along random directions")
+    _elementwise_gradient_check(submission, "sigmoid", S.sigmoid_inputs, seed)
 
 
 @task("sigmoid")
