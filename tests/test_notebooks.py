@@ -74,10 +74,32 @@ async def _execute(path: Path, checks: int | None = None):
     return nb
 
 
-def _run_both(reference: Path, stub: Path):
-    async def both():
-        return await asyncio.gather(_execute(reference), _execute(stub, checks=1))
-    return asyncio.run(both())
+KINDS = ("reference", "stub")
+PARALLEL = 2  # notebooks executing at once (each a kernel plus its sandboxes), one per core
+
+
+@pytest.fixture(scope="module")
+def executed(request, jupyter_env, tmp_path_factory):
+    """{(exercise folder name, kind): executed notebook or the exception it raised}, for every
+    notebook test selected in this session, all executed up front, PARALLEL at a time (longest
+    first), so both cores stay busy whatever the mix of exercises."""
+    wanted = sorted({(item.callspec.params["folder"].name, item.callspec.params["kind"])
+                     for item in request.session.items
+                     if item.originalname == "test_released_notebook" and item.path == request.path},
+                    key=lambda job: (job[1] != "reference", job[0]))
+    base = tmp_path_factory.mktemp("notebooks")
+
+    async def one(limit, slug, kind):
+        exercise = Exercise.load(ROOT / "assignments" / slug)
+        path = _released_copy(exercise, base / kind / slug, solution=kind == "reference")
+        async with limit:
+            return await _execute(path, checks=None if kind == "reference" else 1)
+
+    async def everything():
+        limit = asyncio.Semaphore(PARALLEL)
+        return await asyncio.gather(*(one(limit, *job) for job in wanted), return_exceptions=True)
+
+    return dict(zip(wanted, asyncio.run(everything())))
 
 
 def _check_results(nb) -> list[tuple[str, dict, str]]:
@@ -97,25 +119,24 @@ def _text(nb) -> str:
                      for o in c.outputs if o.output_type == "stream")
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("folder", EXERCISES, ids=[f.name for f in EXERCISES])
-def test_released_notebook_runs_on_reference_and_stub(folder, tmp_path, jupyter_env):
-    exercise = Exercise.load(folder)
-    reference = _released_copy(exercise, tmp_path / "reference" / exercise.slug, solution=True)
-    stub = _released_copy(exercise, tmp_path / "stub" / exercise.slug, solution=False)
-    ran_reference, ran_stub = _run_both(reference, stub)
-
-    checks = _check_results(ran_reference)
-    assert checks, f"{folder.name}/{SOURCE_NAME} has no check(...) cell"
-    for source, meta, text in checks:
-        assert meta["passed"] and "FAIL" not in text, f"reference: {source} reported\n{text}"
-    assert NOT_IMPLEMENTED not in _text(ran_reference)
-
-    stub_checks = _check_results(ran_stub)
-    assert len(stub_checks) == 1
-    for source, meta, text in stub_checks:
-        assert not meta["passed"] and "FAIL" in text, f"stub: {source} reported\n{text}"
-    assert f"{NOT_IMPLEMENTED}: " in _text(ran_stub), "the stub notebook called no stub function"
-    # allow_errors=False: any cell that failed (other than NotImplementedError) raised above
+def test_released_notebook(folder, kind, executed):
+    """Reference: no cell fails, every check passes. Stub: every cell runs, checks report FAIL."""
+    nb = executed[folder.name, kind]
+    if isinstance(nb, BaseException):  # a cell failed (allow_errors=False), or the kernel died
+        raise nb
+    checks, printed = _check_results(nb), _text(nb)
+    if kind == "reference":
+        assert checks, f"{folder.name}/{SOURCE_NAME} has no check(...) cell"
+        for source, meta, text in checks:
+            assert meta["passed"] and "FAIL" not in text, f"reference: {source} reported\n{text}"
+        assert NOT_IMPLEMENTED not in printed
+    else:
+        assert len(checks) == 1
+        for source, meta, text in checks:
+            assert not meta["passed"] and "FAIL" in text, f"stub: {source} reported\n{text}"
+        assert f"{NOT_IMPLEMENTED}: " in printed, "the stub notebook called no stub function"
 
 
 # ------------------------------------------------------------------ the pieces, without a kernel
