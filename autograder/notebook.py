@@ -86,14 +86,14 @@ def _display(outcome: CheckOutcome) -> None:
         print(outcome.text)
 
 
-def dlcheck_text(argv: list[str]) -> tuple[int, str]:
-    """Run ``dlcheck ARGV`` in this process; its exit status and everything it printed."""
+def run_dlcheck(argv: list[str]) -> tuple[int, str, str]:
+    """Run ``dlcheck ARGV`` in this process: its exit status, what it printed, its warnings."""
     from .check import command
 
     parser = argparse.ArgumentParser(prog="dlcheck")
     command.add_arguments(parser)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             status = command.main(parser.parse_args(argv))
         except SystemExit as exc:  # a usage error, an unknown task, no exercise folder
@@ -102,7 +102,7 @@ def dlcheck_text(argv: list[str]) -> tuple[int, str]:
                 status = 2
             else:
                 status = exc.code or 0
-    return int(status or 0), out.getvalue().rstrip("\n")
+    return int(status or 0), out.getvalue().rstrip("\n"), err.getvalue()
 
 
 def check(task: str | None = None, *, submission: str | Path | None = None) -> CheckOutcome:
@@ -110,7 +110,9 @@ def check(task: str | None = None, *, submission: str | Path | None = None) -> C
     ``submission`` (default: the exercise's file in the current folder); show and return them."""
     argv = [str(submission)] if submission else []
     argv += ["--task", task] if task else []
-    status, text = dlcheck_text(argv)
+    status, text, warnings = run_dlcheck(argv)
+    if warnings:
+        print(warnings, end="", file=sys.stderr)
     outcome = CheckOutcome(task=task, passed=status == 0, text=text)
     _display(outcome)
     outcome._shown = True

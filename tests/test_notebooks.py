@@ -183,12 +183,17 @@ def test_load_reads_the_file_again_on_every_call(tmp_path):
 
 
 @pytest.fixture
-def shell():
+def shell(tmp_path, monkeypatch):
+    """A plain IPython shell (no kernel) with the notebook's handler, leaving no history behind."""
     from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
     from autograder.notebook import install_handler
 
-    sh = InteractiveShell.instance()
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    config = Config()
+    config.HistoryManager.enabled = False
+    sh = InteractiveShell.instance(config=config)
     assert install_handler(sh)
     yield sh
     InteractiveShell.clear_instance()
