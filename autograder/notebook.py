@@ -51,7 +51,7 @@ class CheckOutcome:
     task: str | None
     passed: bool
     text: str
-    _shown: bool = field(default=False, repr=False, compare=False)
+    _shown_in: int | None = field(default=None, repr=False, compare=False)  # cell counter
 
     def __str__(self) -> str:
         return self.text
@@ -67,23 +67,30 @@ class CheckOutcome:
                 f"<pre style=\"margin-top:0.3em\">{chr(10).join(lines)}</pre>")
 
     def _ipython_display_(self) -> None:
-        if self._shown:  # check() displayed it already: the cell's echo of the return value
-            self._shown = False
-            return
+        shell = _shell()
+        if shell is not None and self._shown_in == shell.execution_count:
+            return  # check() showed it in this cell already: this is the cell's echo of it
         _display(self)
 
 
-def _display(outcome: CheckOutcome) -> None:
+def _shell():
+    """The running IPython shell, or None."""
     try:
         from IPython import get_ipython
-        from IPython.display import display
     except ImportError:
-        get_ipython = None
-    if get_ipython is not None and get_ipython() is not None:
-        display({"text/plain": outcome.text, "text/html": outcome._repr_html_()}, raw=True,
-                metadata={"dlcheck": {"task": outcome.task, "passed": outcome.passed}})
-    else:
+        return None
+    return get_ipython()
+
+
+def _display(outcome: CheckOutcome) -> None:
+    shell = _shell()
+    if shell is None:
         print(outcome.text)
+        return
+    from IPython.display import display
+    display({"text/plain": outcome.text, "text/html": outcome._repr_html_()}, raw=True,
+            metadata={"dlcheck": {"task": outcome.task, "passed": outcome.passed}})
+    outcome._shown_in = shell.execution_count
 
 
 def run_dlcheck(argv: list[str]) -> tuple[int, str, str]:
@@ -115,7 +122,6 @@ def check(task: str | None = None, *, submission: str | Path | None = None) -> C
         print(warnings, end="", file=sys.stderr)
     outcome = CheckOutcome(task=task, passed=status == 0, text=text)
     _display(outcome)
-    outcome._shown = True
     return outcome
 
 
@@ -144,12 +150,7 @@ def _forgive_not_implemented(result) -> None:
 def install_handler(shell=None) -> bool:
     """Make ``shell`` (default: the running IPython, if any) report NotImplementedError in one
     line and keep "Run all" going. Returns whether a shell was found."""
-    if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return False
-        shell = get_ipython()
+    shell = shell or _shell()
     if shell is None:
         return False
     shell.set_custom_exc((NotImplementedError,), _not_implemented)

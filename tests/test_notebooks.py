@@ -229,3 +229,12 @@ def test_check_shows_exactly_what_dlcheck_prints(tmp_path, monkeypatch, capsys):
     assert outcome.text == cli.stdout.rstrip("\n")
     assert outcome.text in capsys.readouterr().out  # outside IPython: printed
     assert "FAIL" in outcome._repr_html_() and outcome.task == task
+
+
+def test_a_check_is_shown_once_per_cell_and_again_when_asked(shell, capsys):
+    setup = ("from autograder.notebook import CheckOutcome, _display\n"
+             "outcome = CheckOutcome('relu', False, 'FAIL  [relu] shown')\n")
+    shell.run_cell(setup + "_display(outcome)\noutcome\n", store_history=True)
+    assert capsys.readouterr().out.count("FAIL  [relu] shown") == 1  # no echo of the result
+    shell.run_cell("outcome\n", store_history=True)
+    assert capsys.readouterr().out.count("FAIL  [relu] shown") == 1  # a later cell shows it
