@@ -118,6 +118,8 @@ def check(task: str | None = None, *, submission: str | Path | None = None) -> C
     argv = [str(submission)] if submission else []
     argv += ["--task", task] if task else []
     status, text, warnings = run_dlcheck(argv)
+    if not text:  # a usage error (an unknown task, say) is all on stderr
+        text, warnings = warnings.rstrip("\n"), ""
     if warnings:
         print(warnings, end="", file=sys.stderr)
     outcome = CheckOutcome(task=task, passed=status == 0, text=text)

@@ -238,3 +238,11 @@ def test_a_check_is_shown_once_per_cell_and_again_when_asked(shell, capsys):
     assert capsys.readouterr().out.count("FAIL  [relu] shown") == 1  # no echo of the result
     shell.run_cell("outcome\n", store_history=True)
     assert capsys.readouterr().out.count("FAIL  [relu] shown") == 1  # a later cell shows it
+
+
+def test_check_reports_a_usage_error_as_its_feedback(tmp_path, monkeypatch):
+    from autograder.notebook import check
+
+    monkeypatch.chdir(tmp_path)  # no exercise.toml here or above
+    outcome = check("affine")
+    assert not outcome.passed and "exercise.toml" in outcome.text
