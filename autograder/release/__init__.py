@@ -1,8 +1,9 @@
 """``dlcourse release``: build ``student_template/`` from ``solutions/`` + ``assignments/``.
 
 For every exercise: the stub (solution regions replaced by ``raise NotImplementedError``), the
-handout, the public tests, the input strategies and probes, and an ``exercise.toml`` listing only
-the public tests. Plus the course data helpers. Hidden tests and solutions never go in.
+handout, the public tests, the input strategies and probes, an ``exercise.toml`` listing only
+the public tests, and the notebook ``<name>.ipynb`` when the exercise has a ``notebook.py``.
+Plus the course data helpers. Hidden tests and solutions never go in.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from ..exercise import CONFIG_NAME, Exercise, exercise_folders
+from .notebook import build_notebook
 
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION(?P<remove> \(remove\))?\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
@@ -105,6 +107,7 @@ def build_exercise(folder: Path, solutions: Path, dest: Path) -> None:
             shutil.copy(test, dest / "tests" / "public" / test.name)
     solution = solutions / f"{exercise.name}.py"
     (dest / solution.name).write_text(strip_solutions(solution.read_text(), str(solution)))
+    build_notebook(folder, exercise.name, dest)
 
 
 STUDENT_README = """# Student template
