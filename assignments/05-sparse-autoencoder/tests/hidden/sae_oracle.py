@@ -82,12 +82,12 @@ def expect_kept(out, z, k, axis, fn, counts=None):
         return
     along = "row (over units)" if axis == 1 else "unit (column, over the batch)"
     n_kept = kept.sum(axis=axis)
-    if np.array_equal(kept, top_mask(z, k, axis, largest=False)):
-        fail(f"{fn} kept the {k} SMALLEST entries of each {along}; keep the largest "
-             "(torch.topk sorts descending by default)")
     if np.array_equal(kept, top_mask(z, k, axis, key=np.abs)):
         fail(f"{fn} kept the {k} entries of largest |z| in each {along}; keep the largest "
              "values (negative entries are small, not large)")
+    if np.array_equal(kept, top_mask(z, k, axis, largest=False)):
+        fail(f"{fn} kept the {k} SMALLEST entries of each {along}; keep the largest "
+             "(torch.topk sorts descending by default)")
     for name, alt in (counts or {}).items():
         if alt != k and np.all(n_kept == alt) and np.array_equal(kept, top_mask(z, alt, axis)):
             fail(f"{fn} kept {alt} entries per {along}, expected {k}: {name}")

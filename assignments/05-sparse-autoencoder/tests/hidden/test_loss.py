@@ -54,7 +54,7 @@ def _check_case(submission, weights, x, method, kwargs):
             alt = F.mse_loss(model.decode(R.t(kept)), xt).item() \
                 if kept is not None and kept.shape == z.shape else None
         if alt is None or not np.isclose(float(recon.array), alt, rtol=1e-9, atol=0):
-            expect_close(recon, expected["recon"].numpy(), f"{what}['recon']", rtol=1e-9, hint=hint)
+            expect_close(recon, expected["recon"].detach().numpy(), f"{what}['recon']", rtol=1e-9, hint=hint)
     got_penalty = R.as_array(losses["penalty"], f"{what}['penalty']")
     if got_penalty.size != 1:
         fail(f"{what}['penalty'] must be a single number, got shape {got_penalty.shape}")

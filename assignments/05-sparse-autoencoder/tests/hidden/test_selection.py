@@ -64,6 +64,12 @@ def test_winner_take_all(submission, seed, n, h):
     R.expect_unmutated(info, z, "winner_take_all")
 
 
+def _wrong_counts(rate, n):
+    """Likely wrong counts of kept activations per unit, with what they come from."""
+    return {f"floor(rate * N) instead of ceil(rate * N) (rate * N = {rate * n:.3g})": int(np.floor(rate * n)),
+            f"round(rate * N) instead of ceil(rate * N) (rate * N = {rate * n:.3g})": int(round(rate * n))}
+
+
 @task("lifetime_sparsity")
 @given(seed=S.seeds, case=S.lifetime_cases(), h=st.integers(1, 5),
        dtype=st.sampled_from([np.float32, np.float64]))
@@ -74,8 +80,7 @@ def test_lifetime_sparsity_values(submission, seed, case, h, dtype):
     info = submission.probe("tensor_call", fn="lifetime_sparsity", z=z, rate=rate,
                             _where="lifetime_sparsity")
     k = R.lifetime_count(rate, n)
-    counts = {f"floor(rate * N) instead of ceil(rate * N) (rate * N = {rate * n:.3g})": int(np.floor(rate * n)),
-              f"round(rate * N) instead of ceil(rate * N) (rate * N = {rate * n:.3g})": int(round(rate * n))}
+    counts = _wrong_counts(rate, n)
     out = R.expect_tensor(info["out"], "lifetime_sparsity")
     if out.array.shape == z.shape and k <= h and np.array_equal(out.array != 0, R.top_mask(z, k, 1)) \
             and not np.array_equal(R.top_mask(z, k, 1), R.top_mask(z, k, 0)):
@@ -94,5 +99,6 @@ def test_lifetime_sparsity_gradient(submission, seed, case, h):
     k = R.lifetime_count(rate, n)
     info = submission.probe("grad_probe", fn="lifetime_sparsity", z=z, rate=rate, dout=dout,
                             _where="lifetime_sparsity")
-    R.expect_kept(R.expect_tensor(info["out"], "lifetime_sparsity"), z, k, 0, "lifetime_sparsity")
+    R.expect_kept(R.expect_tensor(info["out"], "lifetime_sparsity"), z, k, 0, "lifetime_sparsity",
+                  counts=_wrong_counts(rate, n))
     R.expect_gradient_through_kept(info, z, R.top_mask(z, k, 0), dout, "lifetime_sparsity")
