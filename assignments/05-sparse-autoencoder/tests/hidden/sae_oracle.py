@@ -8,7 +8,8 @@ import numpy as np
 import torch
 
 from autograder.errors import NotImplementedYet  # noqa: F401 - used by the tests
-from autograder.testing import SubmissionError, TensorData, as_array, expect_close, fail, reference
+from autograder.testing import (SubmissionError, TensorData, as_array, expect_close,  # noqa: F401
+                                fail, reference)
 
 ref = reference()
 
@@ -121,3 +122,72 @@ def expect_gradcheck(info, fn):
 
 def lifetime_count(rate, n):
     return math.ceil(rate * n)
+
+
+# ----------------------------------------------------------------------------- values first
+CODE_FUNCTIONS = ("l1_penalty", "kl_sparsity", "k_sparse", "lifetime_sparsity", "encoding_stats")
+
+
+def expect_right_values(submission, fn, **kw):
+    """Before a property (device) test counts, ``fn``'s values must be right on its input."""
+    try:
+        _check_values(submission, fn, kw)
+    except AssertionError as exc:
+        fail(f"{fn}: this check needs right values first: {exc}")
+
+
+def _check_values(submission, fn, kw):
+    if fn in CODE_FUNCTIONS:
+        args = {k: v for k, v in kw.items() if k != "z"}
+        out = submission.probe("tensor_call", fn=fn, _where=fn, **kw)["out"]
+        expected = getattr(ref, fn)(t(kw["z"]), **args)
+        if fn == "encoding_stats":
+            if not isinstance(out, dict):
+                fail("expected a dict")
+            for key, value in expected.items():
+                if not np.isclose(float(out.get(key, np.nan)), value, rtol=1e-6, atol=1e-9):
+                    fail(f"encoding_stats['{key}'] is wrong")
+            return
+        expect_close(out, expected.numpy(), fn)
+    elif fn == "sparse_ae_loss":
+        from probes import StandInAutoencoder
+        info = submission.probe("loss_probe", _where=fn, **kw)
+        args = {k: v for k, v in kw.items() if k not in ("weights", "x")}
+        expected = ref.sparse_ae_loss(StandInAutoencoder(kw["weights"]), t(kw["x"]), **args)
+        if not isinstance(info["losses"], dict):
+            fail("expected a dict")
+        for key, value in expected.items():
+            got = as_array(info["losses"].get(key), f"['{key}']")
+            if got.size != 1 or not np.isclose(float(got.reshape(())), value.item(), rtol=1e-9, atol=1e-15):
+                fail(f"sparse_ae_loss(method={kw['method']!r})['{key}'] is wrong")
+    elif fn == "SparseAutoencoder":
+        n_in = np.shape(kw["x"])[1]
+        from strategies import model_weights
+        weights = model_weights(0, n_in, kw["n_hidden"])
+        info = submission.probe("model_probe", n_in=n_in, n_hidden=kw["n_hidden"],
+                                activation=kw["activation"], weights=weights, x=kw["x"],
+                                z=np.zeros((np.shape(kw["x"])[0], kw["n_hidden"])), _where=fn)
+        model = ref.SparseAutoencoder(n_in, kw["n_hidden"], kw["activation"]).double()
+        with torch.no_grad():
+            for layer, (W, b) in zip((model.encoder, model.decoder), weights):
+                layer.weight.copy_(t(W))
+                layer.bias.copy_(t(b))
+            x_hat, z = model(t(kw["x"]))
+        if "forward" not in info:
+            fail("expected encoder and decoder nn.Linear layers")
+        expect_close(info["forward"][0], x_hat.numpy(), "forward(x)[0]")
+        expect_close(info["forward"][1], z.numpy(), "forward(x)[1]")
+    elif fn == "train_sparse_ae":
+        args = {k: v for k, v in kw.items() if k not in ("X", "seed")}
+        run = submission.probe("train_probe", X=kw["X"], seeds=[kw["seed"]], _where=fn, **args)[0]
+        history = run.get("history")
+        if not run.get("is_module") or not isinstance(history, dict):
+            fail("expected (model, history)")
+        for key in ("total", "recon", "penalty"):
+            values = history.get(key)
+            if not isinstance(values, list) or len(values) != kw["epochs"] or \
+                    not all(isinstance(v, float) and np.isfinite(v) for v in values):
+                fail(f"history['{key}'] must hold one finite float per epoch")
+        if not np.allclose(history["total"], np.add(history["recon"], history["penalty"]), rtol=1e-9):
+            fail("history['total'] must be recon + penalty")
+

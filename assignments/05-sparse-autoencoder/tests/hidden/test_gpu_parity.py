@@ -50,26 +50,26 @@ def test_penalties_parity(submission):
         expect_close(gpu["grad"], cpu["grad"].array, f"{fn} gradient GPU vs CPU", rtol=1e-12)
 
 
+def _selection_parity(submission, fn, z, dout, **kwargs):
+    """fn(z, **kwargs) and its gradient for upstream ``dout``, on the parity device vs the CPU."""
+    device, gpu, cpu = _both(submission, "grad_probe", fn, lambda d: dict(
+        fn=fn, z=R.on(d, z), dout=R.on(d, dout), gradcheck=False, **kwargs))
+    for key in ("out", "grad"):
+        R.expect_device(gpu[key], device, f"{fn} {key}")
+        expect_close(gpu[key], cpu[key].array, f"{fn} {key} GPU vs CPU", rtol=1e-12)
+
+
 @task("gpu-parity")
 def test_k_sparse_parity(submission):
     """GPU parity: k_sparse and its gradient on the GPU equal the CPU's"""
-    z, dout = S.gapped_codes(4, 8, 12, axis=1), S.upstream(4, 8, 12)
-    device, gpu, cpu = _both(submission, "grad_probe", "k_sparse", lambda d: dict(
-        fn="k_sparse", z=R.on(d, z), k=3, dout=R.on(d, dout), gradcheck=False))
-    for key in ("out", "grad"):
-        R.expect_device(gpu[key], device, f"k_sparse {key}")
-        expect_close(gpu[key], cpu[key].array, f"k_sparse {key} GPU vs CPU", rtol=1e-12)
+    _selection_parity(submission, "k_sparse", S.gapped_codes(4, 8, 12, axis=1), S.upstream(4, 8, 12), k=3)
 
 
 @task("gpu-parity")
 def test_lifetime_sparsity_parity(submission):
     """GPU parity: lifetime_sparsity and its gradient on the GPU equal the CPU's"""
-    z, dout = S.gapped_codes(5, 10, 6, axis=0), S.upstream(5, 10, 6)
-    device, gpu, cpu = _both(submission, "grad_probe", "lifetime_sparsity", lambda d: dict(
-        fn="lifetime_sparsity", z=R.on(d, z), rate=0.25, dout=R.on(d, dout), gradcheck=False))
-    for key in ("out", "grad"):
-        R.expect_device(gpu[key], device, f"lifetime_sparsity {key}")
-        expect_close(gpu[key], cpu[key].array, f"lifetime_sparsity {key} GPU vs CPU", rtol=1e-12)
+    _selection_parity(submission, "lifetime_sparsity", S.gapped_codes(5, 10, 6, axis=0),
+                      S.upstream(5, 10, 6), rate=0.25)
 
 
 @task("gpu-parity")

@@ -2,7 +2,7 @@
 import os
 import sys
 
-import numpy as np
+import torch
 from hypothesis import given, strategies as st
 
 from autograder.testing import expect_close, fail, task
@@ -47,7 +47,7 @@ def test_autoencoder_forward(submission, seed, n, n_in, n_hidden, activation):
     z = S.codes(seed + 1, n, n_hidden)
     info = _layers(submission, n_in, n_hidden, activation, weights=weights, x=x, z=z)
     model = R.ref.SparseAutoencoder(n_in, n_hidden, activation).double()
-    with R.torch.no_grad():
+    with torch.no_grad():
         for layer, (W, b) in zip((model.encoder, model.decoder), weights):
             layer.weight.copy_(R.t(W))
             layer.bias.copy_(R.t(b))
