@@ -164,10 +164,11 @@ def train_sparse_ae(X: torch.Tensor, *, method: str, epochs: int, lr: float, gen
                     n_hidden: int = 100, batch_size: int = 100, **penalty_kwargs):
     """Adam on sparse_ae_loss over minibatches; returns (model, {"total", "recon", "penalty": per-epoch lists}).
 
-    Model: SparseAutoencoder(X.shape[1], n_hidden, "sigmoid") in X's dtype/device, initialised
-    by _init_uniform_ from ``generator``; each epoch one torch.randperm(N, generator) (drawn on
-    the generator's device) orders the minibatches (a last partial one is kept); history values
-    are the unweighted means of that epoch's minibatch values.
+    Model: SparseAutoencoder(X.shape[1], n_hidden, "sigmoid") in X's dtype/device; encoder then
+    decoder, weight then bias, re-drawn ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) from ``generator``
+    (handout section 7); each epoch one torch.randperm(N, generator) (drawn on the generator's
+    device) orders the minibatches (a last partial one is kept); history values are the
+    unweighted means of that epoch's minibatch values.
     """
     _check_codes(X, "X")
     if method not in METHODS:
