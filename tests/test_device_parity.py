@@ -19,7 +19,8 @@ import torch
 from variant_grading import ROOT, VariantSuite, grade
 
 SUBMISSIONS = ROOT / "tests" / "submissions"
-EXERCISES = {"depth": "02-depth", "optimizers": "03-optimizers"}
+EXERCISES = {"depth": "02-depth", "optimizers": "03-optimizers",
+             "sparse_autoencoder": "05-sparse-autoencoder"}
 SKIP_REASON = "CUDA not available: GPU-vs-CPU parity not checked on this machine"
 
 # (exercise, variant) -> (task, device test that must fail, words of its message)
@@ -34,6 +35,8 @@ DEVICE_BUGS = {
         "train_and_measure", "test_train_and_measure_device", ("device bug", "without device=")),
     ("optimizers", "device_zeros_without_device"): (
         "Adam", "test_adam_device", ("device bug", "without device=")),
+    ("sparse_autoencoder", "device_mask_without_device"): (
+        "k_sparse", "test_k_sparse_device", ("device bug", "without device=")),
 }
 CPU_PARITY = {"DLCOURSE_PARITY_DEVICE": "cpu"}
 
