@@ -93,9 +93,6 @@ print("lifetime_sparsity, kept per unit (ceil(0.3 * 7) = 3):", (life != 0).sum(0
 check("k_sparse")
 
 # %%
-check("winner_take_all")
-
-# %%
 check("lifetime_sparsity")
 
 # %% [markdown]
@@ -108,9 +105,6 @@ for method in ("none", "l1", "kl", "k_sparse"):
     losses = sae.sparse_ae_loss(model, X[:200], method=method)
     print(f"{method:9s}", {k: round(v.item(), 4) for k, v in losses.items()})
 print("one-hot codes over 4 units (2 bits):", sae.encoding_stats(torch.eye(4) * 0.9))
-
-# %%
-check("sparse_ae_loss")
 
 # %%
 check("encoding_stats")
