@@ -19,7 +19,7 @@ import torch
 from variant_grading import ROOT, VariantSuite, grade
 
 SUBMISSIONS = ROOT / "tests" / "submissions"
-EXERCISES = {"depth": "02-depth", "optimizers": "03-optimizers"}
+EXERCISES = {"depth": "02-depth", "optimizers": "03-optimizers", "regularization": "04-regularization"}
 SKIP_REASON = "CUDA not available: GPU-vs-CPU parity not checked on this machine"
 
 # (exercise, variant) -> (task, device test that must fail, words of its message)
@@ -34,6 +34,10 @@ DEVICE_BUGS = {
         "train_and_measure", "test_train_and_measure_device", ("device bug", "without device=")),
     ("optimizers", "device_zeros_without_device"): (
         "Adam", "test_adam_device", ("device bug", "without device=")),
+    ("regularization", "device_dropout_mask_without_device"): (
+        "dropout", "test_dropout_device", ("device bug", "without device=")),
+    ("regularization", "device_smooth_labels_zeros_without_device"): (
+        "smooth_labels", "test_smooth_labels_device", ("device bug", "without device=")),
 }
 CPU_PARITY = {"DLCOURSE_PARITY_DEVICE": "cpu"}
 

@@ -8,12 +8,14 @@ Course-side stand-ins keep one mistake to one task:
 - ``BatchNorm1d`` is tested with ``BatchNormFunction`` replaced by ``CourseBatchNorm`` (torch's
   ``F.batch_norm``), so a wrong hand-written backward costs points only in BatchNormFunction;
 - ``augment`` is tested with ``hflip`` and ``random_crop`` replaced by course versions;
-- ``l2_penalty`` and ``EarlyStopping`` get the course's ``StandIn`` model.
-``regularization_study`` runs your own functions (its tests are integration tests).
+- ``l2_penalty`` and ``EarlyStopping`` get the course's ``StandIn`` model;
+- ``regularization_study`` runs with the course's dropout, l2_penalty, augment, EarlyStopping
+  (``STUDY_STAND_INS``), except in its integration test, which runs your own.
 """
 from __future__ import annotations
 
 import contextlib
+import copy
 import inspect
 
 import torch
@@ -131,7 +133,9 @@ def bn_function_probe(sub, x, gamma, beta, eps, dout=None, directions=(), h=1e-6
         with autograd_forbidden(sub, used):
             try:
                 grads = _GRAD(out, inputs, as_tensor(dout, device=x.device), allow_unused=True)
-            except AutogradUsed:
+            except Exception:  # noqa: BLE001 - AutogradUsed, possibly wrapped by the engine
+                if not used:
+                    raise
                 grads = None
         info["autograd_used"] = used[0] if used else None
         info["grads"] = None if grads is None else [None if g is None else g.detach() for g in grads]
@@ -337,12 +341,67 @@ def _data(data, device=None):
     return tuple(as_tensor(a, device=device) for a in data)
 
 
-def study_probe(sub, data, configs, epochs, seed, global_seed=0, generator_device="cpu"):
+class CourseEarlyStopping:
+    """The course's EarlyStopping (stand-in while regularization_study is tested)."""
+
+    def __init__(self, patience, min_delta=0.0):
+        self.patience, self.min_delta = patience, min_delta
+        self.best_loss, self.best_epoch, self.best_state = float("inf"), -1, None
+        self._epoch, self._bad = -1, 0
+
+    def step(self, val_loss, model):
+        self._epoch += 1
+        if float(val_loss) < self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch, self._bad = float(val_loss), self._epoch, 0
+            self.best_state = copy.deepcopy(model.state_dict())
+        else:
+            self._bad += 1
+        return self._bad >= self.patience
+
+
+def course_dropout(x, p, training, generator=None):
+    """The course's dropout (stand-in while regularization_study is tested)."""
+    if not training or p == 0:
+        return x
+    return x * torch.bernoulli(torch.full_like(x, 1 - p), generator=generator) / (1 - p)
+
+
+def course_l2_penalty(model, lam):
+    """The course's l2_penalty (stand-in while regularization_study is tested)."""
+    return lam * sum(((w * w).sum() for w in model.parameters() if w.dim() > 1),
+                     next(model.parameters()).new_zeros(()))
+
+
+def course_augment(images, generator=None, flip_p=0.5, padding=2, noise_std=0.0):
+    """The course's augment (stand-in while regularization_study is tested)."""
+    flip = torch.rand(images.shape[0], generator=generator, device=images.device) < flip_p
+    out = course_random_crop(torch.where(flip[:, None, None, None], images.flip(-1), images), padding, generator)
+    if noise_std > 0:
+        out = out + noise_std * torch.randn(out.shape, generator=generator, device=out.device, dtype=out.dtype)
+    return out
+
+
+def course_smooth_labels(y, num_classes, eps):
+    """The course's smooth_labels (stand-in while regularization_study is tested)."""
+    return (1 - eps) * F.one_hot(y, num_classes).to(torch.get_default_dtype()) + eps / num_classes
+
+
+#: your graded building blocks and the course's stand-ins for them (regularization_study tests)
+STUDY_STAND_INS = dict(dropout=course_dropout, l2_penalty=course_l2_penalty, augment=course_augment,
+                       hflip=course_hflip, random_crop=course_random_crop, EarlyStopping=CourseEarlyStopping,
+                       smooth_labels=course_smooth_labels, BatchNormFunction=CourseBatchNorm,
+                       BatchNorm1d=nn.BatchNorm1d)
+
+
+def study_probe(sub, data, configs, epochs, seed, global_seed=0, generator_device="cpu", own_code=False):
     """regularization_study(data, configs, epochs=epochs, generator=Generator().manual_seed(seed))
-    after seeding the global RNG with ``global_seed`` (only the generator may matter)."""
+    after seeding the global RNG with ``global_seed`` (only the generator may matter). Your
+    dropout, l2_penalty, augment, EarlyStopping, ... are replaced by the course's unless
+    ``own_code`` (the integration test)."""
     torch.manual_seed(global_seed)
-    return sub.regularization_study(_data(data), configs, epochs=epochs,
-                                    generator=_gen(seed, generator_device))
+    with (contextlib.nullcontext() if own_code else replaced(sub, **STUDY_STAND_INS)):
+        return sub.regularization_study(_data(data), configs, epochs=epochs,
+                                        generator=_gen(seed, generator_device))
 
 
 def plot_probe(sub, results):
@@ -461,8 +520,9 @@ def _device_case(sub, fn, kw):
         data = _data(kw["data"])
 
         def call():
-            res = sub.regularization_study(data, kw["configs"], epochs=kw["epochs"],
-                                           generator=_gen(kw.get("seed", 0), "cpu"))
+            with replaced(sub, **STUDY_STAND_INS):
+                res = sub.regularization_study(data, kw["configs"], epochs=kw["epochs"],
+                                               generator=_gen(kw.get("seed", 0), "cpu"))
             return lambda: (res, [])
         return call
     raise ValueError(f"unknown function {fn}")

@@ -12,6 +12,7 @@ import re
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.autograd.gradcheck import GradcheckError
 
 import strategies as S
 from autograder.testing import TensorData, as_array, expect_close, fail
@@ -113,8 +114,12 @@ def bn_mistakes(x, gamma, beta, eps, dout):
     }
 
 
-def check_bn_grads(grads, x, gamma, beta, eps, dout, what, rtol=1e-8):
+def check_bn_grads(info, x, gamma, beta, eps, dout, what, rtol=1e-8):
     """The probe's (dx, dgamma, dbeta) against autograd through the forward formula."""
+    if info["autograd_used"]:
+        fail(f"{what}: BatchNormFunction.backward called {info['autograd_used']}; the exercise is to "
+             "write the gradient by hand (no autograd inside backward)")
+    grads = info["grads"]
     if grads is None:
         fail(f"{what}: the backward did not return gradients")
     if len(grads) < 3:
@@ -154,6 +159,9 @@ class RemoteBatchNorm(torch.autograd.Function):
         info = ctx.submission.probe("bn_function_probe", x=x.numpy(), gamma=gamma.numpy(),
                                     beta=beta.numpy(), eps=ctx.eps, dout=dout.numpy(),
                                     _where="BatchNormFunction.backward")
+        if info["autograd_used"]:
+            fail(f"BatchNormFunction.backward called {info['autograd_used']}; the exercise is to write "
+                 "the gradient by hand (no autograd inside backward)")
         if info["grads"] is None or len(info["grads"]) < 3 or any(g is None for g in info["grads"][:3]):
             fail("BatchNormFunction.backward must return (dx, dgamma, dbeta, None)")
         return (*(torch.from_numpy(np.array(arr(g, "gradient"), np.float64)) for g in info["grads"][:3]),
@@ -166,7 +174,7 @@ def gradcheck_remote(submission, x, gamma, beta, eps, what):
     try:
         torch.autograd.gradcheck(lambda a, b, c: RemoteBatchNorm.apply(a, b, c, submission, eps),
                                  inputs, eps=1e-6, atol=1e-6, rtol=1e-5)
-    except torch.autograd.gradcheck.GradcheckError as exc:
+    except GradcheckError as exc:
         first = str(exc).splitlines()[0]
         fail(f"{what}: torch.autograd.gradcheck failed ({first[:160]}): the hand-written backward "
              "disagrees with central differences of your forward")
@@ -215,20 +223,41 @@ def running_hint(got_var, batches, momentum, t):
 
 
 # ----------------------------------------------------------------------------- early stopping
-def early_stopping_rule(patience, min_delta, losses):
-    """(decisions, [(best_loss, best_epoch) after each step]) of the handout's rule."""
+def early_stopping_rule(patience, min_delta, losses, mistake=None):
+    """(decisions, [(best_loss, best_epoch) after each step]) of the handout's rule, or of a
+    rule with one ``mistake`` (a key of EARLY_STOPPING_MISTAKES)."""
     best, best_epoch, bad = math.inf, -1, 0
     decisions, bests = [], []
+    delta = 0.0 if mistake == "min_delta_ignored" else min_delta
     for t, v in enumerate(losses):
-        if v < best - min_delta:
+        better = v <= best - delta if mistake == "ties" else v < best - delta
+        if better:
             best, best_epoch, bad = v, t, 0
         else:
             bad += 1
-        decisions.append(bad >= patience)
+        stop = bad > patience if mistake == "late" else bad >= max(patience - 1, 0) if mistake == "early" \
+            else bad >= patience
+        decisions.append(stop)
         bests.append((best, best_epoch))
-        if bad >= patience:
+        if stop:
             break
     return decisions, bests
+
+
+EARLY_STOPPING_MISTAKES = {
+    "late": "you stop one epoch late (stop as soon as `patience` epochs in a row brought no improvement)",
+    "early": "you stop one epoch early (count the epochs without improvement, then compare with patience)",
+    "ties": "an equal loss is no improvement (improvement: val_loss < best_loss - min_delta, strictly)",
+    "min_delta_ignored": "min_delta is ignored (improvement: val_loss < best_loss - min_delta)",
+}
+
+
+def early_stopping_hint(patience, min_delta, losses, got):
+    """The known mistakes whose rule reproduces the decisions ``got`` (joined with 'or')."""
+    exp, _ = early_stopping_rule(patience, min_delta, losses)
+    hits = [text for key, text in EARLY_STOPPING_MISTAKES.items()
+            if early_stopping_rule(patience, min_delta, losses, key)[0] == got != exp]
+    return "; ".join(hits) if len(hits) < 2 else "either " + ", or ".join(hits)
 
 
 # ----------------------------------------------------------------------------- crops

@@ -64,9 +64,7 @@ def test_batchnorm_function_backward_matches_autograd(submission, seed, n, d, ep
     info = submission.probe("bn_function_probe", x=x, gamma=gamma, beta=beta, eps=eps, dout=dout,
                             directions=directions, h=h, _where="BatchNormFunction.backward")
     what = f"BatchNormFunction backward on x of shape {x.shape}"
-    if info["autograd_used"]:
-        fail(f"{what} called {info['autograd_used']}: write the gradient by hand")
-    R.check_bn_grads(info["grads"], x, gamma, beta, eps, dout, what)
+    R.check_bn_grads(info, x, gamma, beta, eps, dout, what)
     grads = [R.arr(g, "gradient") for g in info["grads"][:3]]
     for k, (v, (plus, minus)) in enumerate(zip(directions, info["perturbed"])):
         numeric = float(np.sum(dout * (R.arr(plus, "f(+h v)") - R.arr(minus, "f(-h v)")))) / (2 * h)
@@ -84,13 +82,10 @@ def test_batchnorm_function_backward_is_hand_written(submission, seed, n, d):
     x, gamma, beta, dout = S.batchnorm_inputs(seed, n, d)
     info = submission.probe("bn_function_probe", x=x, gamma=gamma, beta=beta, eps=1e-5, dout=dout,
                             _where="BatchNormFunction.backward")
-    if info["autograd_used"]:
-        fail(f"BatchNormFunction.backward called {info['autograd_used']}: the exercise is to "
-             "write the gradient by hand (no autograd inside backward)")
     if not info["needs_grad_fn"]:
         fail("the output of BatchNormFunction.apply has no grad_fn: return it from forward "
              "without detaching it")
-    R.check_bn_grads(info["grads"], x, gamma, beta, 1e-5, dout, "BatchNormFunction backward")
+    R.check_bn_grads(info, x, gamma, beta, 1e-5, dout, "BatchNormFunction backward")
 
 
 @task("BatchNormFunction")
@@ -101,8 +96,7 @@ def test_batchnorm_function_constant_columns_and_single_row(submission, seed, n,
     _forward(submission, x, gamma, beta, 1e-5, "BatchNormFunction with a constant column 0")
     info = submission.probe("bn_function_probe", x=x, gamma=gamma, beta=beta, eps=1e-5, dout=dout,
                             _where="BatchNormFunction.backward")
-    R.check_bn_grads(info["grads"], x, gamma, beta, 1e-5, dout,
-                     "BatchNormFunction backward with a constant column 0")
+    R.check_bn_grads(info, x, gamma, beta, 1e-5, dout, "BatchNormFunction backward with a constant column 0")
     single = submission.probe("value_error_probe", fn="BatchNormFunction",
                               kwargs=dict(x=x[:1], gamma=gamma, beta=beta, eps=1e-5),
                               _where="BatchNormFunction.forward")

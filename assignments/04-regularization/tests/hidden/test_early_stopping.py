@@ -30,33 +30,8 @@ def _check_decisions(info, case):
         fail(f"{what}: step must return True or False, got {next(d for d in got if not isinstance(d, bool))}")
     if got == exp:
         return
-    stop_got = len(got) - 1 if got[-1] else None
-    stop_exp = len(exp) - 1 if exp[-1] else None
-    hint = ""
-    if stop_got is not None and stop_exp is not None and stop_got == stop_exp + 1:
-        hint = (": you stop one epoch late (stop as soon as `patience` epochs in a row brought no "
-                "improvement)")
-    elif stop_got is not None and stop_exp is not None and stop_got == stop_exp - 1:
-        hint = ": you stop one epoch early (count the epochs without improvement, then compare with patience)"
-    le_rule = _rule_with_ties(patience, min_delta, losses)
-    if le_rule == got and le_rule != exp:
-        hint = ": an equal loss is no improvement (improvement: val_loss < best_loss - min_delta, strictly)"
-    elif min_delta and R.early_stopping_rule(patience, 0.0, losses)[0] == got:
-        hint = ": min_delta is ignored (improvement: val_loss < best_loss - min_delta)"
-    fail(f"{what}: you returned {_fmt(got)}, expected {_fmt(exp)}{hint}")
-
-
-def _rule_with_ties(patience, min_delta, losses):
-    best, bad, out = float("inf"), 0, []
-    for v in losses:
-        if v <= best - min_delta:
-            best, bad = v, 0
-        else:
-            bad += 1
-        out.append(bad >= patience)
-        if bad >= patience:
-            break
-    return out
+    hint = R.early_stopping_hint(patience, min_delta, losses, got)
+    fail(f"{what}: you returned {_fmt(got)}, expected {_fmt(exp)}" + (f": {hint}" if hint else ""))
 
 
 def _fmt(decisions):

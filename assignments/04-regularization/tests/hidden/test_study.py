@@ -1,6 +1,7 @@
 """Hidden tests of regularization_study (whatever model and optimizer the submission chose) and
-plot_regularization_study. The gap test is an integration test: the study runs your own
-dropout, l2_penalty, augment and EarlyStopping."""
+plot_regularization_study. The study runs with the course's dropout, l2_penalty, augment and
+EarlyStopping in place of yours (probes.STUDY_STAND_INS), except in the gap test, the
+integration test, which runs your own."""
 import math
 import os
 import sys
@@ -17,9 +18,9 @@ import strategies as S  # noqa: E402
 KEYS = ("train_loss", "val_loss", "train_acc", "val_acc")
 
 
-def _study(submission, data, configs, epochs, seed, global_seed=0):
+def _study(submission, data, configs, epochs, seed, global_seed=0, own_code=False):
     res = submission.probe("study_probe", data=data, configs=configs, epochs=epochs, seed=seed,
-                           global_seed=global_seed, _where="regularization_study")
+                           global_seed=global_seed, own_code=own_code, _where="regularization_study")
     if not isinstance(res, dict) or set(res) != set(configs):
         fail(f"regularization_study must return a dict with one entry per config {sorted(configs)}, got "
              f"{sorted(res) if isinstance(res, dict) else type(res).__name__}")
@@ -114,32 +115,33 @@ def test_study_reproducible_from_generator(submission, seed):
              "(e.g. seed the model's construction from it inside torch.random.fork_rng())")
 
 
-#: Final-epoch gap val_loss - train_loss of the reference on study_data(seed), configs
-#: STUDY_CONFIGS, 15 epochs, measured on seeds 0..19 (benchmarks: tests/test_solution_regularization.py
-#: reruns it): none 2.32..3.44; l2 / none <= 0.72, dropout / none <= 0.87, augment / none <= 0.23.
-#: Required here (any model): every regularised gap below none's, their mean below 0.8 x none's.
+#: Final-epoch gap val_loss - train_loss on study_data(seed), configs STUDY_CONFIGS, 15 epochs,
+#: measured on seeds 0..19 (the seeds this test draws from), worst ratio to the "none" gap:
+#:   reference (MLP 64-128-4, Adam):      l2 0.72, dropout 0.86, augment 0.22, mean of the three 0.57
+#:   ok_alternative (MLP 64-96-4, SGD+m): l2 0.80, dropout 1.09, augment 0.24, mean of the three 0.68
+#: Dropout's effect on 48 images is weak and model-dependent, so it gets no bound of its own.
+#: Required: l2 < none, augment < 0.5 x none, mean(l2, dropout, augment) < 0.8 x none.
 MEASURED_SEEDS = st.integers(0, 19)
+REGULARISED = ("l2", "dropout", "augment")
 
 
 @task("regularization_study")
 @settings(max_examples=2)
 @given(s=MEASURED_SEEDS)
 def test_study_regularisation_narrows_the_gap(submission, s):
-    """regularization_study (integration test): l2, dropout and augmentation each narrow the final train/validation loss gap"""
-    if True:
-        res = _study(submission, S.study_data(s), S.STUDY_CONFIGS, 15, s)
-        gap = {k: r["val_loss"][-1] - r["train_loss"][-1] for k, r in res.items()}
-        if gap["none"] <= 0:
-            fail(f"without regularisation your model does not overfit the 48 training images (final "
-                 f"gap {gap['none']:.3g}); train it until it fits them (see the handout)")
-        worse = [k for k in ("l2", "dropout", "augment") if gap[k] >= gap["none"]]
-        if worse:
-            fail(f"config {worse[0]!r} ({S.STUDY_CONFIGS[worse[0]]}) did not narrow the final gap "
-                 f"val_loss - train_loss ({gap[worse[0]]:.3g} vs {gap['none']:.3g} without regularisation)")
-        mean = np.mean([gap[k] for k in ("l2", "dropout", "augment")])
-        if mean > 0.8 * gap["none"]:
-            fail(f"the regularised configs narrow the gap by too little (mean {mean:.3g} vs "
-                 f"{gap['none']:.3g} without)")
+    """regularization_study (integration test): L2 and augmentation narrow the final train/validation loss gap, the regularised configs on average by 20 %"""
+    res = _study(submission, S.study_data(s), S.STUDY_CONFIGS, 15, s, own_code=True)
+    gap = {k: r["val_loss"][-1] - r["train_loss"][-1] for k, r in res.items()}
+    shown = ", ".join(f"{k} {v:.3g}" for k, v in gap.items())
+    if gap["none"] <= 0:
+        fail(f"without regularisation your model does not overfit the 48 training images (final "
+             f"gaps val_loss - train_loss: {shown}); train it until it fits them (see the handout)")
+    if gap["l2"] >= gap["none"]:
+        fail(f"l2 = {S.STUDY_CONFIGS['l2']['l2']} did not narrow the final gap val_loss - train_loss ({shown})")
+    if gap["augment"] >= 0.5 * gap["none"]:
+        fail(f"augmentation did not halve the final gap val_loss - train_loss ({shown})")
+    if np.mean([gap[k] for k in REGULARISED]) >= 0.8 * gap["none"]:
+        fail(f"the regularised configs narrow the final gap by less than 20 % on average ({shown})")
 
 
 @task("regularization_study")
