@@ -153,7 +153,7 @@ def test_study_gap_and_best_weights():
         data = tuple(torch.as_tensor(a) for a in S.study_data(seed))
         res = R.regularization_study(data, S.STUDY_CONFIGS, epochs=15, generator=_gen(seed))
         gap = {k: r["val_loss"][-1] - r["train_loss"][-1] for k, r in res.items()}
-        assert gap["l2"] < 0.75 * gap["none"] and gap["augment"] < 0.25 * gap["none"]
+        assert gap["l2"] < 0.75 * gap["none"] and gap["augment"] < 0.3 * gap["none"]
         assert np.mean([gap[k] for k in ("l2", "dropout", "augment")]) < 0.6 * gap["none"]
     X_tr, y_tr, X_va, y_va, _, _ = (torch.as_tensor(a) for a in S.study_data(3))
     res = R.regularization_study((X_tr, y_tr, X_va, y_va, X_va, y_va), {"es": {"early_stopping": 2}},

@@ -111,11 +111,11 @@ def early_stopping_cases(draw):
     return patience, min_delta, losses
 
 
-def study_data(seed: int, n_train: int = 48, n_val: int = 200, n_test: int = 200, dtype="float32"):
+def study_data(seed: int, n_train: int = 96, n_val: int = 200, n_test: int = 200, dtype="float32"):
     """(X_train, y_train, X_val, y_val, X_test, y_test) from ``coursedata.images8x8`` (4
-    classes, noise 0.4): images (N, 1, 8, 8), int64 labels. A small training split, so an
+    classes, noise 0.3): images (N, 1, 8, 8), int64 labels. A small training split, so an
     unregularised model overfits."""
-    X, y = images8x8(n=n_train + n_val + n_test, classes=4, noise=0.4, seed=seed)
+    X, y = images8x8(n=n_train + n_val + n_test, classes=4, noise=0.3, seed=seed)
     X = X.astype(dtype)
     a, b = n_train, n_train + n_val
     return X[:a], y[:a], X[a:b], y[a:b], X[b:], y[b:]
