@@ -1,7 +1,6 @@
 """Exercise 4, written differently but correctly: bernoulli masks, a chain-rule backward in
 float64 inside, loops for crops, scatter for labels, a counter-style EarlyStopping and another
 model and optimizer in the study (SGD with momentum, full-width hidden layer, batches of 16)."""
-import copy
 
 import torch
 import torch.nn.functional as F
@@ -64,12 +63,10 @@ class BatchNorm1d(nn.Module):
         if x.dim() != 2 or x.size(1) != self.weight.numel():
             raise ValueError(f"x must be (N, {self.weight.numel()})")
         if self.training:
-            n = x.size(0)
             m = self.momentum
             self.running_mean = (1 - m) * self.running_mean + m * x.detach().mean(0)
             self.running_var = (1 - m) * self.running_var + m * x.detach().var(0) * 1.0
             self.num_batches_tracked += 1
-            del n
             return BatchNormFunction.apply(x, self.weight, self.bias, self.eps)
         return self.weight * (x - self.running_mean) / torch.sqrt(self.running_var + self.eps) + self.bias
 

@@ -47,6 +47,16 @@ def expect_value_error(info, call, word):
         fail(f"{call} raised ValueError, but its message does not name the argument {word!r}")
 
 
+def check_generator_used(info, fn, what):
+    """The probe's three calls (seed, seed again, seed + 1) give equal / different ``what``."""
+    a, b, c = (arr(info[k], f"{fn} output") for k in ("out", "again", "other"))
+    if not np.array_equal(a, b):
+        fail(f"{fn} gave different {what} for two generators seeded alike: draw them from "
+             "`generator` (e.g. torch.rand(..., generator=generator)), not from the global RNG")
+    if np.array_equal(a, c):
+        fail(f"{fn} gave the same {what} for generators with different seeds: draw them from `generator`")
+
+
 # ----------------------------------------------------------------------------- dropout
 def check_dropout_values(out, x, p, what):
     """Every entry is 0 or exactly x / (1 - p) (float rounding allowed); returns the kept mask."""
