@@ -64,8 +64,8 @@ BUGS = {
         "test_hflip_flips_last_axis_and_is_involution": ("flipped the rows", "last axis"),
         "test_public_hflip_last_axis": ("hflip",)}, set()),
     "bug_random_crop_offsets_exclusive": ("random_crop", {
-        "test_random_crop_windows_of_zero_padded_input": ("never used the window offset", "both ends included")},
-        set()),
+        "test_random_crop_windows_of_zero_padded_input": ("never used the window offset", "both ends included"),
+        "test_public_random_crop_windows": ("all 9 offsets",)}, set()),
     "bug_smooth_labels_other_classes": ("smooth_labels", _all(
         {"test_smooth_labels_formula", "test_smooth_labels_eps_zero_is_one_hot", "test_smooth_labels_bad_arguments",
          "test_public_smooth_labels_formula"}, ("K - 1 other classes",),
@@ -77,7 +77,8 @@ BUGS = {
         "test_early_stopping_best_state_is_deep_copy": ("copy.deepcopy(model.state_dict())",),
         "test_public_early_stopping_patience_and_best_state": ("best_state",)}, set()),
     "bug_study_last_weights": ("regularization_study", {
-        "test_study_test_acc_uses_best_weights": ("lowest val_loss", "last weights")}, set()),
+        "test_study_test_acc_uses_best_weights": ("lowest val_loss", "last weights"),
+        "test_public_study_structure": ("lowest val_loss",)}, set()),
 }
 SUITE = VariantSuite("04-regularization", "regularization", BUGS, leaks=("regularization_oracle",))
 
