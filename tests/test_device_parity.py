@@ -19,7 +19,7 @@ import torch
 from variant_grading import ROOT, VariantSuite, grade
 
 SUBMISSIONS = ROOT / "tests" / "submissions"
-EXERCISES = {"depth": "02-depth", "optimizers": "03-optimizers",
+EXERCISES = {"depth": "02-depth", "optimizers": "03-optimizers", "regularization": "04-regularization",
              "sparse_autoencoder": "05-sparse-autoencoder"}
 SKIP_REASON = "CUDA not available: GPU-vs-CPU parity not checked on this machine"
 
@@ -35,6 +35,10 @@ DEVICE_BUGS = {
         "train_and_measure", "test_train_and_measure_device", ("device bug", "without device=")),
     ("optimizers", "device_zeros_without_device"): (
         "Adam", "test_adam_device", ("device bug", "without device=")),
+    ("regularization", "device_dropout_mask_without_device"): (
+        "dropout", "test_dropout_device", ("device bug", "without device=")),
+    ("regularization", "device_smooth_labels_zeros_without_device"): (
+        "smooth_labels", "test_smooth_labels_device", ("device bug", "without device=")),
     ("sparse_autoencoder", "device_mask_without_device"): (
         "k_sparse", "test_k_sparse_device", ("device bug", "without device=")),
 }
@@ -90,8 +94,8 @@ def test_parity_tests_skip_cleanly_without_cuda(results, exercise):
             assert t["visibility"] == "visible"
 
 
-@pytest.mark.parametrize("key", [k for k in [("depth", p.stem) for p in (SUBMISSIONS / "depth").glob("ok_*.py")]
-                                 + [("optimizers", p.stem) for p in (SUBMISSIONS / "optimizers").glob("ok_*.py")]])
+@pytest.mark.parametrize("key", [(ex, p.stem) for ex in sorted(EXERCISES)
+                                 for p in sorted((SUBMISSIONS / ex).glob("ok_*.py"))])
 def test_correct_variants_pass_the_parity_code_path(results, key):
     exercise, name = key
     r = results[(exercise, name, "cpu-parity")]
