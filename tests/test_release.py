@@ -49,6 +49,26 @@ def test_student_template_holds_no_solution_text_markers_or_hidden_tests():
     assert find_leaks(TEMPLATE) == []
     assert not list(TEMPLATE.rglob("*hidden*"))
     assert not (TEMPLATE / "solutions").exists()
+    assert not list(TEMPLATE.rglob("standins.py")), "course stand-ins are solution code"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_no_solution_code_in_the_released_helpers(exercise):
+    """probes.py, strategies.py and the notebook ship to students: no three consecutive lines of a
+    solution region may appear in them (course stand-ins belong in the unreleased standins.py)."""
+    solution = (ROOT / "solutions" / f"{exercise.name}.py").read_text()
+
+    def pairs(text):
+        lines = [line.strip() for line in text.splitlines() if len(line.strip()) > 25
+                 and not line.strip().startswith(("#", "raise ValueError", '"""'))]
+        return set(zip(lines, lines[1:], lines[2:]))
+
+    regions = set().union(*map(pairs, re.findall(r"# BEGIN SOLUTION.*?\n(.*?)# END SOLUTION",
+                                                  solution, re.S)))
+    for path in (TEMPLATE / exercise.slug).rglob("*"):
+        if path.suffix in (".py", ".ipynb") and path.name != f"{exercise.name}.py":
+            leaked = regions & pairs(path.read_text())
+            assert not leaked, f"{path.name} holds solution code: {sorted(leaked)[:2]}"
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)

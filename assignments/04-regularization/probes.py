@@ -7,15 +7,14 @@ hold no expected values: the tests compute those (with torch's own functions) an
 Course-side stand-ins keep one mistake to one task:
 - ``BatchNorm1d`` is tested with ``BatchNormFunction`` replaced by ``CourseBatchNorm`` (torch's
   ``F.batch_norm``), so a wrong hand-written backward costs points only in BatchNormFunction;
-- ``augment`` is tested with ``hflip`` and ``random_crop`` replaced by course versions;
+- ``augment`` is tested with ``hflip`` and ``random_crop`` replaced by course versions (``standins.py``);
 - ``l2_penalty`` and ``EarlyStopping`` get the course's ``StandIn`` model;
 - ``regularization_study`` runs with the course's dropout, l2_penalty, augment, EarlyStopping
-  (``STUDY_STAND_INS``), except in its integration test, which runs your own.
+  (``study_stand_ins()``, from the unreleased ``standins.py``), except in its integration test, which runs your own.
 """
 from __future__ import annotations
 
 import contextlib
-import copy
 import inspect
 
 import torch
@@ -269,7 +268,7 @@ def crop_probe(sub, images, padding, seed, fn="random_crop", generator_device=No
     imgs = as_tensor(images)
     before = snapshot(imgs)
     dev = generator_device or imgs.device
-    stand_ins = {"hflip": course_hflip, "random_crop": course_random_crop} if fn == "augment" else {}
+    stand_ins = {k: study_stand_ins()[k] for k in ("hflip", "random_crop")} if fn == "augment" else {}
     with replaced(sub, **stand_ins):
         if fn == "augment":
             outs = [sub.augment(imgs, _gen(s, dev), padding=padding, **kwargs) for s in (seed, seed, seed + 1)]
@@ -277,19 +276,6 @@ def crop_probe(sub, images, padding, seed, fn="random_crop", generator_device=No
             outs = [sub.random_crop(imgs, padding, _gen(s, dev)) for s in (seed, seed, seed + 1)]
     return {"out": outs[0], "again": outs[1], "other": outs[2],
             "images_unchanged": bool(torch.equal(before, imgs))}
-
-
-def course_hflip(images):
-    """The course's hflip (stand-in while augment is tested)."""
-    return images.flip(-1)
-
-
-def course_random_crop(images, padding, generator=None):
-    """The course's random_crop (stand-in while augment is tested): one window per image."""
-    n, _, h, w = images.shape
-    padded = F.pad(images, (padding,) * 4)
-    offsets = torch.randint(0, 2 * padding + 1, (n, 2), generator=generator, device=images.device)
-    return torch.stack([padded[k, :, i:i + h, j:j + w] for k, (i, j) in enumerate(offsets.tolist())])
 
 
 # ----------------------------------------------------------------------------- early stopping
@@ -341,56 +327,17 @@ def _data(data, device=None):
     return tuple(as_tensor(a, device=device) for a in data)
 
 
-class CourseEarlyStopping:
-    """The course's EarlyStopping (stand-in while regularization_study is tested)."""
+def study_stand_ins() -> dict:
+    """Your graded building blocks -> the course's versions (regularization_study tests). The
+    course versions live in ``standins.py``, which the grader puts next to this file in the
+    sandbox and which is never released."""
+    import standins
 
-    def __init__(self, patience, min_delta=0.0):
-        self.patience, self.min_delta = patience, min_delta
-        self.best_loss, self.best_epoch, self.best_state = float("inf"), -1, None
-        self._epoch, self._bad = -1, 0
-
-    def step(self, val_loss, model):
-        self._epoch += 1
-        if float(val_loss) < self.best_loss - self.min_delta:
-            self.best_loss, self.best_epoch, self._bad = float(val_loss), self._epoch, 0
-            self.best_state = copy.deepcopy(model.state_dict())
-        else:
-            self._bad += 1
-        return self._bad >= self.patience
-
-
-def course_dropout(x, p, training, generator=None):
-    """The course's dropout (stand-in while regularization_study is tested)."""
-    if not training or p == 0:
-        return x
-    return x * torch.bernoulli(torch.full_like(x, 1 - p), generator=generator) / (1 - p)
-
-
-def course_l2_penalty(model, lam):
-    """The course's l2_penalty (stand-in while regularization_study is tested)."""
-    return lam * sum(((w * w).sum() for w in model.parameters() if w.dim() > 1),
-                     next(model.parameters()).new_zeros(()))
-
-
-def course_augment(images, generator=None, flip_p=0.5, padding=2, noise_std=0.0):
-    """The course's augment (stand-in while regularization_study is tested)."""
-    flip = torch.rand(images.shape[0], generator=generator, device=images.device) < flip_p
-    out = course_random_crop(torch.where(flip[:, None, None, None], images.flip(-1), images), padding, generator)
-    if noise_std > 0:
-        out = out + noise_std * torch.randn(out.shape, generator=generator, device=out.device, dtype=out.dtype)
-    return out
-
-
-def course_smooth_labels(y, num_classes, eps):
-    """The course's smooth_labels (stand-in while regularization_study is tested)."""
-    return (1 - eps) * F.one_hot(y, num_classes).to(torch.get_default_dtype()) + eps / num_classes
-
-
-#: your graded building blocks and the course's stand-ins for them (regularization_study tests)
-STUDY_STAND_INS = dict(dropout=course_dropout, l2_penalty=course_l2_penalty, augment=course_augment,
-                       hflip=course_hflip, random_crop=course_random_crop, EarlyStopping=CourseEarlyStopping,
-                       smooth_labels=course_smooth_labels, BatchNormFunction=CourseBatchNorm,
-                       BatchNorm1d=nn.BatchNorm1d)
+    return dict(dropout=standins.course_dropout, l2_penalty=standins.course_l2_penalty,
+                augment=standins.course_augment, hflip=standins.course_hflip,
+                random_crop=standins.course_random_crop, EarlyStopping=standins.CourseEarlyStopping,
+                smooth_labels=standins.course_smooth_labels, BatchNormFunction=CourseBatchNorm,
+                BatchNorm1d=nn.BatchNorm1d)
 
 
 def study_probe(sub, data, configs, epochs, seed, global_seed=0, generator_device="cpu", own_code=False):
@@ -399,7 +346,7 @@ def study_probe(sub, data, configs, epochs, seed, global_seed=0, generator_devic
     dropout, l2_penalty, augment, EarlyStopping, ... are replaced by the course's unless
     ``own_code`` (the integration test)."""
     torch.manual_seed(global_seed)
-    with (contextlib.nullcontext() if own_code else replaced(sub, **STUDY_STAND_INS)):
+    with (contextlib.nullcontext() if own_code else replaced(sub, **study_stand_ins())):
         return sub.regularization_study(_data(data), configs, epochs=epochs,
                                         generator=_gen(seed, generator_device))
 
@@ -520,7 +467,7 @@ def _device_case(sub, fn, kw):
         data = _data(kw["data"])
 
         def call():
-            with replaced(sub, **STUDY_STAND_INS):
+            with replaced(sub, **study_stand_ins()):
                 res = sub.regularization_study(data, kw["configs"], epochs=kw["epochs"],
                                                generator=_gen(kw.get("seed", 0), "cpu"))
             return lambda: (res, [])

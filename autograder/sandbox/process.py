@@ -28,6 +28,7 @@ from .limits import Limits
 
 HERE = Path(__file__).resolve().parent
 WORKER_FILES = (HERE / "worker_main.py", HERE.parent / "wire.py", HERE.parent / "probe_tools.py")
+STANDINS = "standins.py"
 UID_RANGE = (200_000, 260_000)
 #: packages the worker may import besides the Python installation (found where the parent has them)
 PACKAGES = ("numpy", "torch", "matplotlib", "coursedata")
@@ -263,6 +264,11 @@ class WorkerProcess:
         if self.spec.probes is not None:
             probes = box / "probes.py"
             shutil.copyfile(self.spec.probes, probes)
+            # course versions of graded functions that probes use as stand-ins: next to the
+            # probes in the worker, but never released (they are solution code)
+            standins = Path(self.spec.probes).with_name(STANDINS)
+            if standins.exists():
+                shutil.copyfile(standins, box / STANDINS)
         for dirpath, dirnames, filenames in os.walk(box):
             os.chmod(dirpath, 0o755)
             for name in filenames:
