@@ -19,7 +19,7 @@ import torch
 from variant_grading import ROOT, VariantSuite, grade
 
 SUBMISSIONS = ROOT / "tests" / "submissions"
-EXERCISES = {"depth": "02-depth", "optimizers": "03-optimizers"}
+EXERCISES = {"depth": "02-depth", "optimizers": "03-optimizers", "vae": "06-vae"}
 SKIP_REASON = "CUDA not available: GPU-vs-CPU parity not checked on this machine"
 
 # (exercise, variant) -> (task, device test that must fail, words of its message)
@@ -34,6 +34,8 @@ DEVICE_BUGS = {
         "train_and_measure", "test_train_and_measure_device", ("device bug", "without device=")),
     ("optimizers", "device_zeros_without_device"): (
         "Adam", "test_adam_device", ("device bug", "without device=")),
+    ("vae", "device_cpu_in_train"): (
+        "train_vae", "test_train_vae_device", ("device bug", ".cpu()")),
 }
 CPU_PARITY = {"DLCOURSE_PARITY_DEVICE": "cpu"}
 

@@ -89,13 +89,15 @@ def reparameterize_probe(sub, mu, log_var, eps, upstream, gradcheck=False):
     and log_var, whether the inputs were left unchanged, and (float64) gradcheck's verdict."""
     mu, log_var = _leaves(mu, log_var)
     eps = as_tensor(eps)
-    before = [snapshot(t) for t in (mu, log_var, eps)]
-    z = sub.reparameterize(mu, log_var, eps)
-    out = {"z": z.detach() if isinstance(z, torch.Tensor) else z,
-           "unchanged": _unchanged(before, (mu, log_var, eps))}
+    given = eps.clone()
+    before = [snapshot(t) for t in (mu, log_var, given)]
+    z = sub.reparameterize(mu, log_var, given)
+    out = {"z": z.detach().clone() if isinstance(z, torch.Tensor) else z,
+           "unchanged": _unchanged(before, (mu, log_var, given))}
     out["grad_mu"], out["grad_log_var"] = _grads(z, (mu, log_var), as_tensor(upstream))
     if gradcheck:
-        out["gradcheck"] = _gradcheck(lambda m, l: sub.reparameterize(m, l, eps.to(torch.float64)),
+        eps64 = eps.to(torch.float64)
+        out["gradcheck"] = _gradcheck(lambda m, l: sub.reparameterize(m, l, eps64.clone()),
                                       (mu, log_var))
     return out
 
@@ -125,6 +127,11 @@ def loss_probe(sub, x, x_recon, mu, log_var, beta=1.0, recon="mse", gradcheck=Fa
     out = {"type": "dict", "keys": sorted(res),
            "values": {k: v.detach() if isinstance(v, torch.Tensor) else v for k, v in res.items()},
            "unchanged": _unchanged(before, (x, x_recon, mu, log_var))}
+    try:  # vae_loss may reuse your kl_divergence: its mistakes are not vae_loss's
+        own_kl = sub.kl_divergence(mu.detach(), log_var.detach())
+        out["own_kl"] = own_kl.detach() if isinstance(own_kl, torch.Tensor) else None
+    except Exception:  # noqa: BLE001 - then only the formula counts
+        out["own_kl"] = None
     total = res.get("total")
     out["grads"] = _grads(total, (x_recon, mu, log_var), torch.ones((), dtype=x.dtype, device=x.device)) \
         if isinstance(total, torch.Tensor) and total.dim() == 0 else [None, None, None]
@@ -170,11 +177,16 @@ def vae_probe(sub, config, x, seed=0, eps=None, noise_seed=None, generator_devic
         info["decoded_mu"] = model.decode(mu).detach()
         if eps is not None:
             eps = as_tensor(eps)
-            first = model(x, eps=eps)
-            second = model(x, eps=eps)
+            first = model(x, eps=eps.clone())
+            second = model(x, eps=eps.clone())
             info["forward"] = [t.detach() for t in first]
             info["same_twice"] = all(torch.equal(a, b) for a, b in zip(first, second))
             info["own"] = model.decode(mu + torch.exp(0.5 * log_var) * eps).detach()
+            try:  # forward may reuse your reparameterize: its mistakes are not forward's
+                info["own_via_reparameterize"] = model.decode(
+                    sub.reparameterize(mu, log_var, eps.clone())).detach()
+            except Exception:  # noqa: BLE001 - then only the formula counts
+                info["own_via_reparameterize"] = None
         if noise_seed is not None:
             runs = []
             for k, s in enumerate((noise_seed, noise_seed, noise_seed + 1)):
@@ -216,6 +228,15 @@ def train_probe(sub, X, n_latent, beta, epochs, lr, seed, generator_device="cpu"
     and from seed + 1. Reports the histories, whether the weights agree, and the trained model's
     encode(X) and decode(mu) (the tests compute the loss from them)."""
     X = as_tensor(X)
+    info = {}
+    if not repeat:  # an untrained model (epochs=0) to compare the trained one with
+        untrained = sub.train_vae(X, n_latent=n_latent, beta=beta, epochs=0, lr=lr,
+                                  generator=generator(seed, generator_device))
+        if isinstance(untrained, tuple) and len(untrained) == 2 and isinstance(untrained[0], nn.Module):
+            with torch.no_grad():
+                mu, log_var = untrained[0].encode(X)
+                info["untrained"] = {"mu": mu.detach(), "log_var": log_var.detach(),
+                                     "x_recon": untrained[0].decode(mu).detach()}
     runs = []
     for k, s in enumerate((seed, seed, seed + 1) if repeat else (seed,)):
         torch.manual_seed(300 + k)
@@ -224,7 +245,7 @@ def train_probe(sub, X, n_latent, beta, epochs, lr, seed, generator_device="cpu"
     if not (isinstance(runs[0], tuple) and len(runs[0]) == 2):
         return {"shape_ok": False, "type": type(runs[0]).__name__}
     model, history = runs[0]
-    info = {"shape_ok": True, "history": history, "is_module": isinstance(model, nn.Module)}
+    info.update(shape_ok=True, history=history, is_module=isinstance(model, nn.Module))
     params = [[p.detach() for p in m.parameters()] for m, _ in runs]
     info["param_devices"] = sorted({str(p.device) for p in params[0]})
     if repeat:
@@ -283,7 +304,9 @@ def _device_case(sub, fn, kw):
     """Inputs for one run of ``fn`` (made here, outside the check) and the call itself; see
     probe_tools.check_devices."""
     if fn in ("reparameterize", "kl_divergence", "vae_loss"):
-        args = [as_tensor(a).clone().requires_grad_() for a in kw["args"]]
+        first_grad = 1 if fn == "vae_loss" else 0  # x and eps need no gradient
+        args = [as_tensor(a).clone().requires_grad_(i >= first_grad and (fn != "reparameterize" or i < 2))
+                for i, a in enumerate(kw["args"])]
 
         def call():
             out = getattr(sub, fn)(*args, **kw.get("kwargs", {}))

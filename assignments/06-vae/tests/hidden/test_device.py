@@ -16,7 +16,7 @@ import test_model as M  # noqa: E402
 import vae_oracle as R  # noqa: E402
 
 MU, LOG_VAR, EPS = S.latents(0, 4, 3)
-LOSS_ARGS = S.loss_inputs(1, 4, 5, 3)
+LOSS_ARGS = S.loss_inputs(1, 4, 5, 3, "bce")
 CONFIG = dict(n_in=5, n_hidden=4, n_latent=3)
 
 
@@ -47,7 +47,7 @@ def test_vae_forward_device(submission):
     info = submission.probe("vae_probe", config=CONFIG, x=S.inputs(0, 4, 5), seed=0, eps=S.inputs(1, 4, 3),
                             _where="VAE")
     M._encoded(info, CONFIG, 4)
-    R.expect_tensor_close(info["forward"][0], info["own"].array, "forward(x, eps)'s x_recon", rtol=1e-10)
+    R.expect_forward(info)
     expect_no_device_bug(submission, "VAE.forward", config=CONFIG, x=S.inputs(0, 4, 5), seed=2)
 
 
@@ -66,6 +66,6 @@ def test_train_vae_device(submission):
     X, _ = S.images(48, seed=3)
     kwargs = dict(n_latent=2, beta=0.5, epochs=2, lr=1e-2)
     info = submission.probe("train_probe", X=X, seed=0, repeat=False, **kwargs, _where="train_vae")
-    from test_training import _expect_consistent, _history
-    _expect_consistent(_history(info, 2), 0.5)
+    from test_training import _history
+    _history(info, 2)
     expect_no_device_bug(submission, "train_vae", X=X, seed=0, kwargs=kwargs)

@@ -10,6 +10,7 @@ import torch
 from hypothesis import given, strategies as st
 
 import strategies as S
+from autograder.errors import NotImplementedYet
 from autograder.testing import TensorData, expect_close, expect_scalar_close, fail, task
 
 
@@ -49,6 +50,12 @@ def _loss(submission, seed, recon, beta, logit_scale=3.0):
     else:
         rec = np.sum(np.maximum(x_recon, 0) - x_recon * x + np.log1p(np.exp(-np.abs(x_recon))), axis=1).mean()
     kl = (-0.5 * np.sum(1 + log_var - mu ** 2 - np.exp(log_var), axis=1)).mean()
+    try:  # vae_loss may reuse your kl_divergence: a mistake there is kl_divergence's, not this test's
+        own = np.asarray(submission.call("kl_divergence", torch.as_tensor(mu), torch.as_tensor(log_var)))
+        if own.shape == (len(mu),) and abs(float(np.asarray(res["kl"])) - own.mean()) <= 1e-9 * abs(own.mean()):
+            kl = float(own.mean())
+    except (Exception, NotImplementedYet):  # noqa: BLE001 - e.g. not implemented yet: the formula counts
+        pass
     expect_scalar_close(res["recon"], rec, f"vae_loss(recon={recon!r})['recon'] (summed over features, "
                         "averaged over the batch)", rtol=1e-9)
     expect_scalar_close(res["kl"], kl, "vae_loss(...)['kl'] (summed over latent dimensions, averaged "
@@ -76,7 +83,11 @@ def test_public_forward_uses_eps(submission):
     """VAE.forward(x, eps) decodes mu + exp(0.5 * log_var) * eps with the eps it is given"""
     info = submission.probe("vae_probe", config=dict(n_in=6, n_hidden=5, n_latent=2),
                             x=S.inputs(0, 4, 6), seed=0, eps=S.inputs(1, 4, 2), _where="VAE")
-    expect_close(_tensor(info["forward"][0], "x_recon"), info["own"].array,
+    x_recon = _tensor(info["forward"][0], "x_recon")
+    via = info["own_via_reparameterize"]  # forward may reuse your reparameterize (tested on its own)
+    if via is not None and via.array.shape == x_recon.array.shape and np.allclose(via.array, x_recon.array):
+        return
+    expect_close(x_recon, info["own"].array,
                  "forward(x, eps)'s x_recon vs decode(mu + exp(0.5 * log_var) * eps) from your own "
                  "encode and decode", rtol=1e-10)
 
