@@ -7,10 +7,8 @@
 # sandbox. `load("vae")` re-imports `./vae.py` every time, so re-run a cell after editing.
 
 # %%
-import math
 
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 
 from autograder.notebook import check, load

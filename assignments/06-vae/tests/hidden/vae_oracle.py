@@ -3,6 +3,8 @@ tests share. The formulas are the chapter's, with the course's fix (KL summed ov
 dimensions, then averaged over the batch)."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import torch
 
@@ -201,3 +203,15 @@ def expect_standard_normal(z, what):
     off = cov - np.diag(np.diag(cov))
     if np.any(np.abs(off) > 0.15):
         fail(f"{what}: the latent dimensions of the draws are correlated; draw them independently")
+
+
+def expect_value_error(submission, fn, args, kwargs, word):
+    """Calling ``fn`` with bad arguments raises ValueError whose message names ``word``."""
+    info = submission.probe("value_error_probe", fn=fn, args=args, kwargs=kwargs, _where=fn)
+    call = f"{fn}({word}=<bad>)"
+    if info["raised"] is None:
+        fail(f"{call} should raise ValueError, it returned normally")
+    if info["raised"] != "ValueError":
+        fail(f"{call} raised {info['raised']}: {info['message'][:200]}; expected ValueError")
+    if not re.search(rf"\b{re.escape(word)}\b", info["message"]):
+        fail(f"{call} raised ValueError, but its message does not name the argument {word!r}")
