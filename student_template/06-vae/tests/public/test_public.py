@@ -23,10 +23,17 @@ def _tensor(got, what):
 @task("reparameterize")
 @given(seed=S.seeds, size=S.sizes)
 def test_public_reparameterize(submission, seed, size):
-    """reparameterize: z = mu + exp(0.5 * log_var) * eps (the standard deviation is exp(0.5 * log_var))"""
+    """reparameterize: z = mu + exp(0.5 * log_var) * eps (the standard deviation is exp(0.5 * log_var)); eps left unchanged"""
     mu, log_var, eps = S.latents(seed, *size)
-    z = submission.call("reparameterize", torch.as_tensor(mu), torch.as_tensor(log_var), torch.as_tensor(eps))
-    expect_close(_tensor(z, "z"), mu + np.exp(0.5 * log_var) * eps, "reparameterize(mu, log_var, eps)")
+    info = submission.probe("reparameterize_probe", mu=mu, log_var=log_var, eps=eps,
+                            upstream=np.ones_like(mu), _where="reparameterize")
+    z = _tensor(info["z"], "z")
+    hint = ("z equals mu + exp(log_var) * eps: exp(log_var) is the variance, the standard deviation "
+            "is exp(0.5 * log_var)") if z.array.shape == mu.shape and np.allclose(
+                z.array, mu + np.exp(log_var) * eps) else None
+    expect_close(z, mu + np.exp(0.5 * log_var) * eps, "reparameterize(mu, log_var, eps)", hint=hint)
+    if not info["unchanged"]:
+        fail("reparameterize modified mu, log_var or eps in place: compute a new tensor instead")
 
 
 @task("kl_divergence")
@@ -104,3 +111,33 @@ def test_public_sample_reproducible(submission, seed):
     if not np.array_equal(a, b) or np.array_equal(a, c):
         fail("sample must draw z with the generator it is given (torch.randn(..., generator=generator)), "
              "not from the global RNG")
+
+
+@task("train_vae")
+def test_public_train_vae_reproducible(submission):
+    """train_vae: one list per history key with one value per epoch; the same generator seed gives the same run"""
+    X, _ = S.images(48, seed=3)
+    info = submission.probe("train_probe", X=X, n_latent=2, beta=0.5, epochs=2, lr=1e-2, seed=0,
+                            _where="train_vae")
+    if not info["shape_ok"] or not isinstance(info["history"], dict) or \
+            set(info["history"]) != {"total", "recon", "kl"}:
+        fail("train_vae must return (model, history) with history keys 'total', 'recon', 'kl'")
+    if any(len(v) != 2 for v in info["history"].values()):
+        fail("each history list needs one value per epoch")
+    if info["histories"][0] != info["histories"][1] or not info["same_weights"]:
+        fail("two runs from generators of the same seed differ: draw the initial weights, the "
+             "shuffling and the noise from the generator, never from the global RNG")
+
+
+@task("plot_latent_space")
+def test_public_plot_latent_space_means(submission):
+    """plot_latent_space: the scattered points are the means mu[:, :2] of encode(X), not sampled codes"""
+    weights = S.stand_in_weights(1, 64, 2)
+    X, y = S.images(30, seed=1, dtype=np.float64)
+    info = submission.probe("plot_latent_probe", weights=weights, X=X, labels=y, _where="plot_latent_space")
+    if not info["is_figure"]:
+        fail(f"plot_latent_space must return a matplotlib.figure.Figure, got {info['type']}")
+    mu = X @ weights["A"].T + weights["a"]  # probes.StandInVAE.encode's mu
+    points = [s["offsets"] for ax in info["axes"] for s in ax["scatters"] if len(s["offsets"])]
+    if not points or not np.allclose(np.sort(np.concatenate(points), axis=0), np.sort(mu, axis=0)):
+        fail("the scattered points are not the means mu[:, 0], mu[:, 1] of model.encode(X)")
