@@ -68,8 +68,9 @@ def test_vae_forward_generator_reproducible(submission, seed):
     config = S.vae_config(seed)
     x = S.inputs(seed, 6, config["n_in"])
     info = submission.probe("vae_probe", config=config, x=x, seed=seed, noise_seed=seed % 1000,
-                            _where="VAE")
+                            eps=S.inputs(seed + 1, 6, config["n_latent"]), _where="VAE")
     _encoded(info, config, 6)
+    R.expect_forward(info)  # right values first (with explicit noise)
     a, b, c = (np.asarray(R.tensor_of(t, "forward(x, generator=g)'s x_recon").array) for t in info["noise_runs"])
     if a.shape != (6, config["n_in"]):
         fail(f"forward(x, generator=g)'s x_recon has shape {a.shape}, expected {(6, config['n_in'])}")
