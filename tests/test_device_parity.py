@@ -1,4 +1,4 @@
-"""Device handling of the torch exercises (2 depth, 3 optimizers), through the CLI.
+"""Device handling of the torch exercises (2 to 6), through the CLI.
 
 - The CPU-only device checks (tests/hidden/test_device.py: probes.device_rules) catch planted
   device bugs (tests/submissions/<exercise>/device_*.py) with a pointed message, and pass for
@@ -20,7 +20,7 @@ from variant_grading import ROOT, VariantSuite, grade
 
 SUBMISSIONS = ROOT / "tests" / "submissions"
 EXERCISES = {"depth": "02-depth", "optimizers": "03-optimizers", "regularization": "04-regularization",
-             "sparse_autoencoder": "05-sparse-autoencoder"}
+             "sparse_autoencoder": "05-sparse-autoencoder", "vae": "06-vae"}
 SKIP_REASON = "CUDA not available: GPU-vs-CPU parity not checked on this machine"
 
 # (exercise, variant) -> (task, device test that must fail, words of its message)
@@ -41,6 +41,8 @@ DEVICE_BUGS = {
         "smooth_labels", "test_smooth_labels_device", ("device bug", "without device=")),
     ("sparse_autoencoder", "device_mask_without_device"): (
         "k_sparse", "test_k_sparse_device", ("device bug", "without device=")),
+    ("vae", "device_cpu_in_train"): (
+        "train_vae", "test_train_vae_device", ("device bug", ".cpu()")),
 }
 CPU_PARITY = {"DLCOURSE_PARITY_DEVICE": "cpu"}
 
