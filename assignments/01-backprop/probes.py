@@ -354,7 +354,7 @@ def torch_model(sub, sizes, activation, seed, params, X, y):
     torch.set_num_threads(1)
     try:
         net = sub.to_torch(GivenMLP(params, activation))
-    except Exception:
+    except AttributeError:  # your to_torch reads an attribute only your MLP has
         net = sub.to_torch(_model(sub, sizes, activation, seed, params))
     info = {"type": type(net).__name__, "is_module": isinstance(net, torch.nn.Module),
             "is_sequential": isinstance(net, torch.nn.Sequential)}
