@@ -342,6 +342,14 @@ def accuracy_of_scores(sub, scores, X, y):
     return sub.accuracy(GivenScores(scores), np.array(X), np.array(y))
 
 
+def import_torch(sub):
+    """Import torch before a test calls your to_torch, so that the call's time limit is spent
+    on your code, not on loading torch (several seconds on a busy machine)."""
+    import torch
+    torch.set_num_threads(1)
+    return str(torch.__version__)
+
+
 def torch_model(sub, sizes, activation, seed, params, X, y):
     """``to_torch(GivenMLP(params, activation))`` (or, when your to_torch needs attributes of
     your own MLP, ``to_torch`` of ``MLP(sizes, activation, seed)`` with the given params; its

@@ -73,7 +73,8 @@ def _your_layers_composed(submission, activation, params, X, y=None):
                                      dout=as_array(d, "dout"), _where=f"{layer}_backward")
                 d = g["grads"]
                 if layer == "affine":
-                    d, grads[f"W{i}"], grads[f"b{i}"] = d
+                    d, dW, db = d
+                    grads[f"W{i}"], grads[f"b{i}"] = as_array(dW, "dW"), as_array(db, "db")
         return loss, grads
     except (GradingFailure, SubmissionError, NotImplementedYet, TypeError, ValueError,
             KeyError, IndexError):
@@ -493,6 +494,7 @@ def test_train_rejects_bad_input(submission):
 def _torch(submission, sizes, activation, seed, params, X, y):
     """to_torch of a course-side model with the given params (probes.GivenMLP; your MLP only
     when your to_torch needs its attributes, and never its forward or loss)."""
+    submission.probe("import_torch", _where="import torch")
     r = submission.probe("torch_model", sizes=sizes, activation=activation, seed=seed,
                          params=params, X=X, y=y, _where="to_torch")
     if not r["is_module"]:
