@@ -112,14 +112,15 @@ class SubmissionProxy:
         return "\n".join(t for t in texts if t)
 
     # ------------------------------------------------------------------ calls
-    def _send(self, message: dict, where: str):
+    def _send(self, message: dict, where: str, limit: float | None = None):
         worker = self._ensure_worker()
-        timeout = self._timeout(self.limits.call_timeout_s)
+        limit = limit or self.limits.call_timeout_s
+        timeout = self._timeout(limit)
         try:
             reply = worker.request(message, timeout, where)
         except WorkerLost as exc:
             self._retire()
-            if timeout < self.limits.call_timeout_s and exc.message.startswith("timed out"):
+            if timeout < limit and exc.message.startswith("timed out"):
                 raise self._out_of_time(where) from None
             raise
         if not reply["ok"]:
@@ -139,10 +140,14 @@ class SubmissionProxy:
                            "kwargs": wire.to_plain(kwargs, _torch=_torch())}, name)
 
     def probe(self, name: str, /, **kwargs):
-        """``probes.name(module, **kwargs)`` in the worker; returns plain data."""
+        """``probes.name(module, **kwargs)`` in the worker; returns plain data. ``_where``: the
+        function the test checks (named in messages); ``_loads_library=True``: the probe only
+        imports a library (e.g. torch, before a test calls the student's to_torch), so it gets
+        the load time limit instead of a call's."""
         where = kwargs.pop("_where", name)
+        limit = self.limits.load_timeout_s if kwargs.pop("_loads_library", False) else None
         return self._send({"op": "probe", "name": name,
-                           "kwargs": wire.to_plain(kwargs, _torch=_torch())}, where)
+                           "kwargs": wire.to_plain(kwargs, _torch=_torch())}, where, limit)
 
     def has(self, name: str) -> bool:
         self._ensure_worker()

@@ -494,7 +494,7 @@ def test_train_rejects_bad_input(submission):
 def _torch(submission, sizes, activation, seed, params, X, y):
     """to_torch of a course-side model with the given params (probes.GivenMLP; your MLP only
     when your to_torch needs its attributes, and never its forward or loss)."""
-    submission.probe("import_torch", _where="import torch")
+    submission.probe("import_torch", _where="loading torch", _loads_library=True)
     r = submission.probe("torch_model", sizes=sizes, activation=activation, seed=seed,
                          params=params, X=X, y=y, _where="to_torch")
     if not r["is_module"]:

@@ -248,7 +248,7 @@ def test_to_torch_agrees_with_mlp(submission, seed, activation):
     params = S.mlp_params(seed, sizes)
     X, y = S.mlp_data(seed, 6, sizes[0], sizes[-1])
     # to_torch gets a model with these params (see probes.torch_model)
-    submission.probe("import_torch", _where="import torch")
+    submission.probe("import_torch", _where="loading torch", _loads_library=True)
     r = submission.probe("torch_model", sizes=sizes, activation=activation, seed=seed,
                          params=params, X=X, y=y, _where="to_torch")
     if not r["is_module"]:
