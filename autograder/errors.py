@@ -39,6 +39,11 @@ class NotImplementedYet(BaseException):
     would make a stub pass.
     """
 
-    def __init__(self, where: str, message: str = ""):
-        self.where, self.message = where, message
-        super().__init__(f"{where} is not implemented yet (it raised NotImplementedError)")
+    def __init__(self, where: str, message: str = "", function: str | None = None):
+        """``where``: what the test called (a function, or a probe's label); ``function``: the
+        student's function that raised, which the message names (``where`` when unknown)."""
+        self.where, self.message, self.function = where, message, function or where
+        text = f"{self.function} is not implemented yet (it raised NotImplementedError)"
+        if function and function not in where.split("/"):
+            text += f"; the test was checking {where}, which calls it"
+        super().__init__(text)

@@ -22,6 +22,9 @@ CONFIG_NAME = "exercise.toml"
 class TestConfig:
     points: float = 1.0
     visibility: str | None = None  # None: the suite's default
+    # an integration test: may depend on several graded functions (named so in the handout,
+    # few points); every other test deducts only for its own task's function
+    integration: bool = False
 
 
 @dataclass
@@ -63,7 +66,8 @@ class Exercise:
             if vis is not None and vis not in VISIBILITIES:
                 raise ValueError(f"{folder.name}: test {test_name}: visibility {vis!r} "
                                  f"not one of {VISIBILITIES}")
-            tests[test_name] = TestConfig(float(table.get("points", 1.0)), vis)
+            tests[test_name] = TestConfig(float(table.get("points", 1.0)), vis,
+                                          bool(table.get("integration", False)))
         return cls(folder=folder, name=data["name"], title=data.get("title", data["name"]),
                    uses_torch=bool(data.get("uses_torch", False)),
                    limits=Limits.from_table(data.get("limits")),

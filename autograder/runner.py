@@ -79,7 +79,8 @@ def describe_failure(exc: BaseException) -> str:
     else:  # an error in the parent while using the student's result
         text = (f"your result could not be checked ({type(exc).__name__}: "
                 f"{str(exc)[:200]}); check the types and shapes you return")
-    example = falsifying_example(exc)
+    # an import failure fails every test whatever its input: no "smallest failing input"
+    example = "" if getattr(exc, "load_failure", False) else falsifying_example(exc)
     return f"{text}\n{example}" if example else text
 
 

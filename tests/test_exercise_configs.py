@@ -46,3 +46,26 @@ def test_test_names_are_unique_across_files(exercise):
         for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M):
             assert name not in seen, f"{name} in both {seen[name]} and {path.name}"
             seen[name] = path.name
+
+
+def _titles(folder: Path) -> dict[str, str]:
+    """test function -> first docstring line (its title in results.json)."""
+    import ast
+    titles = {}
+    for path in folder.rglob("test_*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                titles[node.name] = (ast.get_docstring(node) or "").strip().splitlines()[0]
+    return titles
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_integration_tests_are_named_and_cheap(exercise):
+    """docs/DESIGN.md, "Fair attribution": a test marked ``integration = true`` (it may depend on
+    several graded functions) says so in its title and carries at most 1 point; no other test's
+    title claims to be one."""
+    for name, title in _titles(exercise.folder / "tests").items():
+        config = exercise.test_config(name)
+        assert config.integration == title.startswith("Integration:"), (name, title)
+        if config.integration:
+            assert config.points <= 1, f"{name}: an integration test carries few points"

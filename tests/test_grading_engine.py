@@ -113,6 +113,24 @@ def test_syntax_error_fails_every_test_with_one_clear_message(course, tmp_path):
     r = grade(course, tmp_path, "def double(x)\n    return x\n")
     assert r["score"] == 0 and len(r["tests"]) == 3
     assert all("SyntaxError" in t["output"] for t in r["tests"])
+    # no input matters when the file does not import: no test names a "smallest failing input"
+    # (re-raising one stored exception once carried the first hypothesis test's example into
+    # every later test)
+    assert not any("Smallest failing input" in t["output"] for t in r["tests"]), r["tests"]
+
+
+def test_a_stub_is_named_by_the_function_that_raised(course, tmp_path):
+    r = grade(course, tmp_path, """
+        class Scaler:
+            def scale(self, x, k):
+                raise NotImplementedError
+
+        def double(x):
+            return Scaler().scale(x, 2)
+    """)
+    for t in r["tests"]:
+        assert t["output"].startswith("Scaler.scale is not implemented yet"), t["output"]
+        assert "the test was checking double" in t["output"]
 
 
 def test_hang_is_reported_and_later_tests_still_run(course, tmp_path):

@@ -36,8 +36,10 @@ def grade(exercise: str, name: str, path: Path, out_dir: Path, task: str | None 
 
 class VariantSuite:
     """``bugs``: variant -> (task graded, None for all; {test that must fail: words its message
-    must contain (any case)}; other tests allowed to fail, None meaning any). ``leaks``: strings,
-    ``leak_patterns``: regular expressions that must appear in no student-visible output."""
+    must contain (any case)}; the other tests it fails). The two together are the EXACT set of
+    tests the variant fails: a planted bug shows which tests its one mistake costs (a cascade
+    into other tasks shows up as a change of that set). ``leaks``: strings, ``leak_patterns``:
+    regular expressions that must appear in no student-visible output."""
 
     def __init__(self, slug: str, name: str, bugs: dict, leaks: tuple = (),
                  leak_patterns: tuple = (), stub_messages: tuple = ("NotImplementedError",)):
@@ -48,6 +50,8 @@ class VariantSuite:
         self.leak_patterns = tuple(re.compile(p) for p in leak_patterns)
         self.stub_messages = stub_messages
         self.oks = sorted(p.stem for p in self.variants.glob("ok_*.py"))
+        # lazy_*.py: every function returns constants of the right shape and dtype (scores 0)
+        self.lazies = sorted(p.stem for p in self.variants.glob("lazy_*.py"))
         self.titles = self._titles()
         self.by_title = {v: k for k, v in self.titles.items()}
 
@@ -67,7 +71,7 @@ class VariantSuite:
     def grade_all(self, out_dir: Path) -> dict:
         jobs = {"reference": (ROOT / "solutions" / f"{self.name}.py", None),
                 "stub": (ROOT / "student_template" / self.slug / f"{self.name}.py", None)}
-        jobs.update({n: (self.variants / f"{n}.py", None) for n in self.oks})
+        jobs.update({n: (self.variants / f"{n}.py", None) for n in self.oks + self.lazies})
         jobs.update({n: (self.variants / f"{n}.py", task) for n, (task, _, _) in self.bugs.items()})
         with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
             futures = {n: pool.submit(grade, self.name, n, path, out_dir, task)
@@ -81,9 +85,10 @@ class VariantSuite:
         assert set(config["tests"]) == set(self.titles), "every test needs an exercise.toml entry"
 
     def check_variant_table(self):
-        for name, (task, must, may) in self.bugs.items():
+        for name, (task, must, also) in self.bugs.items():
             assert (self.variants / f"{name}.py").exists(), name
-            assert set(must) | (may or set()) <= set(self.titles), name
+            assert also is not None, f"{name}: state the exact set of other tests it fails"
+            assert set(must) | set(also) <= set(self.titles), name
 
     def check_reference(self, r: dict):
         failed = [(t["name"], t["output"]) for t in r["tests"]
@@ -106,8 +111,12 @@ class VariantSuite:
         assert r["score"] == r["max_score"], [(t["name"], t["output"]) for t in r["tests"]
                                               if t.get("status") != "passed"]
 
+    def check_lazy(self, r: dict):
+        """No points without right values: constants of the right shape earn nothing."""
+        assert r["score"] == 0, [t["name"] for t in r["tests"] if t.get("status") == "passed"]
+
     def check_bug(self, name: str, r: dict):
-        task, must_fail, may_fail = self.bugs[name]
+        task, must_fail, also_fail = self.bugs[name]
         assert r["score"] < r["max_score"]
         got = self.outcomes(r)
         for test, words in must_fail.items():
@@ -118,9 +127,9 @@ class VariantSuite:
                     f"{name}: {test}'s message lacks {word!r}:\n{entry['output']}")
         failed = {k for k, t in got.items()
                   if t.get("status") == "failed" and not t["output"].startswith("skipped")}
-        if may_fail is not None:
-            extra = failed - set(must_fail) - may_fail
-            assert not extra, f"{name}: unexpected failures {sorted(extra)}"
+        expected = set(must_fail) | set(also_fail)
+        assert failed == expected, (f"{name}: unexpected failures {sorted(failed - expected)}, "
+                                    f"expected but passed {sorted(expected - failed)}")
 
     def check_no_leaks(self, results: dict):
         for name, r in results.items():
@@ -141,6 +150,8 @@ class VariantTests:
             metafunc.parametrize("ok_variant", self.suite.oks)
         if "bug_variant" in metafunc.fixturenames:
             metafunc.parametrize("bug_variant", sorted(self.suite.bugs))
+        if "lazy_variant" in metafunc.fixturenames:
+            metafunc.parametrize("lazy_variant", self.suite.lazies)
 
     @pytest.fixture(scope="class")
     @classmethod
@@ -161,6 +172,9 @@ class VariantTests:
 
     def test_correct_variant_gets_full_marks(self, results, ok_variant):
         self.suite.check_full_marks(results[ok_variant])
+
+    def test_lazy_variant_scores_zero(self, results, lazy_variant):
+        self.suite.check_lazy(results[lazy_variant])
 
     def test_buggy_variant_loses_points_with_a_pointed_message(self, results, bug_variant):
         self.suite.check_bug(bug_variant, results[bug_variant])

@@ -6,6 +6,7 @@ same message instead of being re-imported for every test.
 """
 from __future__ import annotations
 
+import re
 import time
 
 from .. import wire
@@ -31,7 +32,7 @@ class SubmissionProxy:
     # ------------------------------------------------------------------ worker lifecycle
     def _ensure_worker(self) -> WorkerProcess:
         if self._load_failure is not None:
-            raise self._load_failure
+            raise _load_error(self._load_failure) from None
         if self._worker is not None and self._worker.alive:
             return self._worker
         if self._worker is not None:
@@ -57,7 +58,7 @@ class SubmissionProxy:
                 self._load_failure = SubmissionError(
                     f"importing {self.spec.module}.py", err["type"] or "Error",
                     _friendly(err, self.limits), err["traceback"])
-                raise self._load_failure
+                raise _load_error(self._load_failure)
             value = wire.from_plain(reply["value"])
             functions = value.get("functions", []) if type(value) is dict else []
             self.functions = [f for f in functions if type(f) is str]
@@ -68,7 +69,7 @@ class SubmissionProxy:
             if exc.message.startswith(("not run:", "stopped:")):
                 raise
             self._load_failure = WorkerLost(f"could not import your file: {exc.message}")
-            raise self._load_failure from None
+            raise _load_error(self._load_failure) from None
         except BaseException as exc:
             if worker is not None:
                 self._retired.append(worker)
@@ -76,7 +77,7 @@ class SubmissionProxy:
             if isinstance(exc, wire.WireError):
                 self._load_failure = WorkerLost(f"could not import your file: the worker broke "
                                                 f"the protocol ({exc})")
-                raise self._load_failure from None
+                raise _load_error(self._load_failure) from None
             raise
         self._worker = worker
         return worker
@@ -111,20 +112,21 @@ class SubmissionProxy:
         return "\n".join(t for t in texts if t)
 
     # ------------------------------------------------------------------ calls
-    def _send(self, message: dict, where: str):
+    def _send(self, message: dict, where: str, limit: float | None = None):
         worker = self._ensure_worker()
-        timeout = self._timeout(self.limits.call_timeout_s)
+        limit = limit or self.limits.call_timeout_s
+        timeout = self._timeout(limit)
         try:
             reply = worker.request(message, timeout, where)
         except WorkerLost as exc:
             self._retire()
-            if timeout < self.limits.call_timeout_s and exc.message.startswith("timed out"):
+            if timeout < limit and exc.message.startswith("timed out"):
                 raise self._out_of_time(where) from None
             raise
         if not reply["ok"]:
             err = reply["error"]
             if err["type"] == "NotImplementedError":  # a stub: no input would do better
-                raise NotImplementedYet(where, err["message"])
+                raise NotImplementedYet(where, err["message"], _raising_function(err["traceback"]))
             raise SubmissionError(where, err["type"] or "Error", _friendly(err, self.limits),
                                   err["traceback"])
         try:
@@ -138,14 +140,39 @@ class SubmissionProxy:
                            "kwargs": wire.to_plain(kwargs, _torch=_torch())}, name)
 
     def probe(self, name: str, /, **kwargs):
-        """``probes.name(module, **kwargs)`` in the worker; returns plain data."""
+        """``probes.name(module, **kwargs)`` in the worker; returns plain data. ``_where``: the
+        function the test checks (named in messages); ``_loads_library=True``: the probe only
+        imports a library (e.g. torch, before a test calls the student's to_torch), so it gets
+        the load time limit instead of a call's."""
         where = kwargs.pop("_where", name)
+        limit = self.limits.load_timeout_s if kwargs.pop("_loads_library", False) else None
         return self._send({"op": "probe", "name": name,
-                           "kwargs": wire.to_plain(kwargs, _torch=_torch())}, where)
+                           "kwargs": wire.to_plain(kwargs, _torch=_torch())}, where, limit)
 
     def has(self, name: str) -> bool:
         self._ensure_worker()
         return name in self.functions
+
+
+def _load_error(failure: BaseException) -> BaseException:
+    """A fresh exception for the stored import failure, marked ``load_failure``: every test
+    gets its own (hypothesis attaches a test's falsifying example to the exception it raised,
+    so re-raising one object would carry the first test's example into all later ones), and
+    the runner shows no failing input for it (no input matters when the file does not import)."""
+    if isinstance(failure, SubmissionError):
+        fresh = SubmissionError(failure.where, failure.type_name, failure.message,
+                                failure.student_traceback)
+    else:
+        fresh = WorkerLost(failure.message)
+    fresh.load_failure = True
+    return fresh
+
+
+def _raising_function(student_traceback: str) -> str | None:
+    """The qualified name of the student's function that raised: the last frame of the student
+    traceback (``  line 12, in MLP.loss: ...``), None when no frame is the student's."""
+    names = re.findall(r"^  line \d+, in ([\w.<>]+):", student_traceback, flags=re.M)
+    return names[-1] if names else None
 
 
 def _torch():

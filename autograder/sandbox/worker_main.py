@@ -369,11 +369,14 @@ class _Channel:
 
 
 def _student_traceback(exc, filename):
-    """Only the frames from the student's own file (never engine or test code)."""
+    """Only the frames from the student's own file (never engine or test code), each named by
+    its qualified name (``MLP.loss``): the last one is the function that raised."""
     lines = []
-    for fs in traceback.extract_tb(exc.__traceback__):
+    frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
+    for frame, fs in zip(frames, traceback.extract_tb(exc.__traceback__)):
         if os.path.abspath(fs.filename) == filename:
-            lines.append(f'  line {fs.lineno}, in {fs.name}: {(fs.line or "").strip()}'[:300])
+            name = getattr(frame.f_code, "co_qualname", fs.name)
+            lines.append(f'  line {fs.lineno}, in {name}: {(fs.line or "").strip()}'[:300])
     return "\n".join(lines[-8:])
 
 

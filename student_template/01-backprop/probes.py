@@ -118,17 +118,16 @@ def elementwise_forward(sub, layer, x):
 
 
 # ---------------------------------------------------------------------------- errors
-def raised(sub, call, args=(), kwargs=None, model=None, then=None):
+def raised(sub, call, args=(), kwargs=None, course_model=None, then=None):
     """Call ``sub.<call>(*args, **kwargs)`` and report the exception it raises (None if none).
 
-    ``model=(sizes, activation, seed)`` builds ``sub.MLP`` first and passes it as the first
-    argument. ``then="forward"`` or ``"loss"``: for ``call="MLP"``, also use the model built
-    (a bad argument may be rejected there instead of in ``__init__``).
+    ``course_model=params`` passes ``CourseModel(params)`` as the first argument (the tests of
+    ``train`` never depend on your MLP). ``then="forward"`` or ``"loss"``: for ``call="MLP"``,
+    also use the model built (a bad argument may be rejected there instead of in ``__init__``).
     """
     args = list(args)
-    if model is not None:
-        sizes, activation, seed = model
-        args.insert(0, sub.MLP(list(sizes), activation=activation, seed=seed))
+    if course_model is not None:
+        args.insert(0, CourseModel(course_model))
     try:
         obj = getattr(sub, call)(*args, **(kwargs or {}))
         if then == "forward":
@@ -232,18 +231,23 @@ def mlp_init(sub, sizes, activation="relu", seed=0):
             else [], "params": _params_of(model)}
 
 
-def mlp_eval(sub, sizes, activation, seed, params, X, y):
-    """With the given params: ``forward(X)``, ``loss(X, y)``, ``accuracy``; inputs after."""
+def mlp_forward(sub, sizes, activation, seed, params, X):
+    """With the given params: ``forward(X)`` only (MLP.forward's tests never call MLP.loss)."""
+    model = _model(sub, sizes, activation, seed, params)
+    return {"scores": model.forward(np.array(X))}
+
+
+def mlp_loss(sub, sizes, activation, seed, params, X, y):
+    """With the given params: ``loss(X, y)``, the warnings, and X, y and the params after."""
     model = _model(sub, sizes, activation, seed, params)
     X, y = np.array(X), np.array(y)
     with _watch() as caught:
-        scores = _copy(model.forward(X))
         result = model.loss(X, y)
     if not isinstance(result, tuple) or len(result) != 2:
         return {"bad_loss": type(result).__name__}
     loss, grads = result
-    return {"scores": scores, "loss": _array(loss), "grads": grads, "X_after": X,
-            "y_after": y, "params_after": _params_of(model), "warnings": caught}
+    return {"loss": _array(loss), "grads": grads, "X_after": X, "y_after": y,
+            "params_after": _params_of(model), "warnings": caught}
 
 
 def mlp_losses(sub, sizes, activation, seed, X, y, param_sets):
@@ -257,14 +261,10 @@ def mlp_losses(sub, sizes, activation, seed, X, y, param_sets):
     return out
 
 
-def mlp_accuracy(sub, sizes, activation, seed, params, X, y):
-    model = _model(sub, sizes, activation, seed, params)
-    return sub.accuracy(model, np.array(X), np.array(y))
-
-
 def mlp_train(sub, sizes, activation, model_seed, X, y, params=None, eval_X=None, eval_y=None,
               **train_kwargs):
-    """``train(MLP(sizes, activation, model_seed), X, y, **train_kwargs)``.
+    """``train(MLP(sizes, activation, model_seed), X, y, **train_kwargs)`` (integration tests:
+    your MLP, train and accuracy together).
 
     Returns the losses as returned, the final params, the accuracy on (eval_X, eval_y) (or on
     the training data), the training time and the inputs after.
@@ -281,15 +281,89 @@ def mlp_train(sub, sizes, activation, model_seed, X, y, params=None, eval_X=None
             "seconds": seconds, "X_after": X, "y_after": y}
 
 
+# ------------------------------------------------- course-side stand-ins for your MLP
+# The tests of train, accuracy and to_torch hand them these small models instead of your MLP,
+# so that a mistake in MLP (or in a layer it uses) costs points in MLP's tests only.
+class CourseModel:
+    """A model with a closed-form loss, for the tests of ``train``: ``params`` W1 (D, C) and
+    b1 (C,); for a minibatch with mean row m and label frequencies q,
+    ``loss = (|W1 - outer(m, q)|^2 + |b1 - q|^2) / 2``. Records the rows of X it is given."""
+
+    def __init__(self, params, X=None):
+        self.params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+        self._rows = {} if X is None else {np.asarray(r).tobytes(): i
+                                           for i, r in enumerate(np.asarray(X))}
+        self.batches = []  # row indices of each minibatch (None for a row not of X)
+
+    def loss(self, X, y):
+        X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+        self.batches.append([self._rows.get(r.tobytes()) for r in X])
+        C = self.params["b1"].shape[0]
+        q = np.bincount(y.astype(np.int64), minlength=C)[:C] / max(len(y), 1)
+        dW = self.params["W1"] - np.outer(X.mean(axis=0), q)
+        db = self.params["b1"] - q
+        return float((np.sum(dW * dW) + np.sum(db * db)) / 2), {"W1": dW, "b1": db}
+
+
+class GivenScores:
+    """A model whose ``forward`` returns the given scores, for the tests of ``accuracy``."""
+
+    def __init__(self, scores):
+        self.scores = np.array(scores, dtype=np.float64)
+
+    def forward(self, X):
+        return self.scores.copy()
+
+
+class GivenMLP:
+    """An MLP's attributes with the given params (W1, b1, ...) and activation, for the tests of
+    ``to_torch``: ``params``, ``activation``, ``layer_sizes``, ``num_layers``."""
+
+    def __init__(self, params, activation):
+        self.params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+        self.activation = activation
+        self.num_layers = len(self.params) // 2
+        self.layer_sizes = [self.params["W1"].shape[0]] + [
+            self.params[f"W{i}"].shape[1] for i in range(1, self.num_layers + 1)]
+
+
+def train_course_model(sub, params, X, y, **train_kwargs):
+    """``train(CourseModel(params), X, y, **train_kwargs)``: the losses as returned, the final
+    params, the row indices of every minibatch in order, and X, y after."""
+    X, y = np.array(X), np.array(y)
+    model = CourseModel(params, X)
+    losses = sub.train(model, X, y, **train_kwargs)
+    return {"losses": losses, "params": _params_of(model), "batches": model.batches,
+            "X_after": X, "y_after": y}
+
+
+def accuracy_of_scores(sub, scores, X, y):
+    """``accuracy(GivenScores(scores), X, y)``."""
+    return sub.accuracy(GivenScores(scores), np.array(X), np.array(y))
+
+
+def import_torch(sub):
+    """Import torch before a test calls your to_torch, so that the call's time limit is spent
+    on your code, not on loading torch (several seconds on a busy machine)."""
+    import torch
+    torch.set_num_threads(1)
+    return str(torch.__version__)
+
+
 def torch_model(sub, sizes, activation, seed, params, X, y):
-    """``to_torch(model)``: its layers, their dtypes, the scores on X and the autograd
-    gradients of ``F.cross_entropy`` in the layout of ``MLP.loss``'s grads (``W = weight.T``)."""
+    """``to_torch(GivenMLP(params, activation))`` (or, when your to_torch needs attributes of
+    your own MLP, ``to_torch`` of ``MLP(sizes, activation, seed)`` with the given params; its
+    forward and loss are never called): its layers, their dtypes, the scores on X and the
+    autograd gradients of ``F.cross_entropy`` in the layout of ``MLP.loss``'s grads
+    (``W = weight.T``)."""
     import torch
     import torch.nn.functional as F
 
     torch.set_num_threads(1)
-    model = _model(sub, sizes, activation, seed, params)
-    net = sub.to_torch(model)
+    try:
+        net = sub.to_torch(GivenMLP(params, activation))
+    except AttributeError:  # your to_torch reads an attribute only your MLP has
+        net = sub.to_torch(_model(sub, sizes, activation, seed, params))
     info = {"type": type(net).__name__, "is_module": isinstance(net, torch.nn.Module),
             "is_sequential": isinstance(net, torch.nn.Sequential)}
     if not info["is_module"]:
@@ -322,9 +396,4 @@ def torch_model(sub, sizes, activation, seed, params, X, y):
         if lin.bias is not None and lin.bias.grad is not None:
             grads[f"b{i}"] = lin.bias.grad.numpy().copy()
     info["grads"] = grads
-    # the model's own analytic gradients, for the same parameters and data
-    loss_np, grads_np = model.loss(np.array(X), np.array(y))
-    info["mlp_scores"] = model.forward(np.array(X))
-    info["mlp_loss"] = _array(loss_np)
-    info["mlp_grads"] = grads_np
     return info

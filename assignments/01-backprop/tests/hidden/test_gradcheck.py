@@ -98,7 +98,10 @@ def test_numgrad_restores_x_bitwise(submission, seed, shape, layout):
     if layout != "contiguous" and len(shape) < 2:
         shape = (3, 4)
     x = S.normal(seed, shape, scale=3.0)
-    r, _ = _numgrad(submission, "quad", x, _coef("quad", seed, x), layout)
+    coef = _coef("quad", seed, x)
+    r, grad = _numgrad(submission, "quad", x, coef, layout)
+    expect_close(grad, _analytic("quad", x, coef), "numerical_gradient of a quadratic form "
+                 "(needed before this property counts)", rtol=1e-6, atol=1e-8, dtype=False)
     if not r["x_unchanged"]:
         fail("x is not bitwise unchanged after numerical_gradient: save each entry before "
              "perturbing it and put the saved value back afterwards (x[idx] = saved; "

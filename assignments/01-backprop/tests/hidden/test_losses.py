@@ -21,6 +21,15 @@ def _loss(submission, fn, a, b):
     return r
 
 
+def _values_must_be_right(r, fn, a, b, names):
+    """A property (gradient check, no mutation) earns its points only with right values: a
+    loss returning 0 and a zero gradient would otherwise pass it."""
+    loss, grad = getattr(ref, fn)(a, b)
+    expect_scalar_close(r["loss"], float(loss), f"{fn}'s loss (needed before this property "
+                        "counts)", rtol=1e-7, atol=1e-12)
+    expect_close(r["grad"], grad, f"{names} (needed before this property counts)", dtype=False)
+
+
 def _scale_hint(got, expected, n):
     """Point at a missing or extra 1/N (the loss is a mean over the batch)."""
     g, e = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
@@ -56,6 +65,7 @@ def test_softmax_gradient_check(submission, seed):
         logits = S.logits(seed, n, c, scale=2.0)
         y = S.labels(seed, n, c)
         r = _loss(submission, "softmax_cross_entropy", logits, y)
+        _values_must_be_right(r, "softmax_cross_entropy", logits, y, "dlogits")
         v = None if dirs is None else S.unit_directions(seed, logits, dirs)
         S.check_layer_gradient(submission, "softmax_cross_entropy", [logits, y], 0, None,
                                r["grad"], f"dlogits (N={n}, C={c})", v, source="your loss")
@@ -105,6 +115,7 @@ def test_softmax_does_not_modify_inputs(submission, seed, n, c):
     logits = S.logits(seed, n, c, scale=2.0)
     y = S.labels(seed, n, c)
     r = _loss(submission, "softmax_cross_entropy", logits, y)
+    _values_must_be_right(r, "softmax_cross_entropy", logits, y, "dlogits")
     expect_unchanged(logits, r["a_after"], "logits")
     expect_unchanged(y, r["b_after"], "y")
 
@@ -143,6 +154,7 @@ def test_mse_gradient_check(submission, seed):
     for shape, dirs in (((3, 4), None), ((64, 10), 3)):
         pred, target = S.mse_inputs(seed, shape)
         r = _loss(submission, "mse_loss", pred, target)
+        _values_must_be_right(r, "mse_loss", pred, target, "dpred")
         v = None if dirs is None else S.unit_directions(seed, pred, dirs)
         S.check_layer_gradient(submission, "mse_loss", [pred, target], 0, None, r["grad"],
                                f"dpred (shape {shape})", v, source="your loss")
@@ -167,6 +179,7 @@ def test_mse_does_not_modify_inputs(submission, seed, shape):
     """mse_loss leaves pred and target unchanged"""
     pred, target = S.mse_inputs(seed, shape)
     r = _loss(submission, "mse_loss", pred, target)
+    _values_must_be_right(r, "mse_loss", pred, target, "dpred")
     expect_unchanged(pred, r["a_after"], "pred")
     expect_unchanged(target, r["b_after"], "target")
 
