@@ -19,7 +19,7 @@ class Thresholds:
 
 def problems(audit: Audit, limits: Thresholds) -> list[str]:
     """Each threshold missed, in words (empty: the audit passes)."""
-    out = []
+    out = [f"the reference itself loses points: {audit.baseline}"] if audit.baseline else []
     rate = analysis.kill_rate(audit.mutants)
     if rate is not None and rate < limits.min_kill:
         out.append(f"mutation score {rate:.1%} is below {limits.min_kill:.0%}")
