@@ -40,10 +40,12 @@ class TestOutcome:
     visibility: str
 
 
-def register_profile(max_examples: int) -> None:
-    """Deterministic hypothesis for grading (CI=true would otherwise select hypothesis' ci profile)."""
+def register_profile(max_examples: int, seed: int | None = None) -> None:
+    """Deterministic hypothesis for grading (CI=true would otherwise select hypothesis' ci profile).
+    ``seed``: draw other examples, still deterministically (``dlcourse audit``'s false-failure
+    audit); official grading uses the derandomized default (seed None)."""
     settings.register_profile(
-        PROFILE, derandomize=True, database=None, deadline=None, max_examples=max_examples,
+        PROFILE, derandomize=seed is None, database=None, deadline=None, max_examples=max_examples,
         suppress_health_check=list(HealthCheck), print_blob=False, report_multiple_bugs=False,
         phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink))  # no "explain": it quotes test source
     settings.load_profile(PROFILE)
@@ -86,14 +88,15 @@ def describe_failure(exc: BaseException) -> str:
 
 class GradingPlugin:
     def __init__(self, exercise: Exercise, proxy: SubmissionProxy, task: str | None,
-                 deadline: float, max_examples: int | None = None):
+                 deadline: float, max_examples: int | None = None, seed: int | None = None):
         self.exercise, self.proxy, self.task, self.deadline = exercise, proxy, task, deadline
         self.max_examples = max_examples or exercise.max_examples
+        self.seed = seed
         self.outcomes: dict[str, TestOutcome] = {}
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "task(name): the task (function) a test grades")
-        register_profile(self.max_examples)
+        register_profile(self.max_examples, self.seed)
 
     def pytest_collection_modifyitems(self, config, items):
         if self.task is None:
@@ -160,18 +163,21 @@ class _Registered:
 def run_tests(exercise: Exercise, proxy: SubmissionProxy, *, suites=SUITES,
               solution: Path | None = None, task: str | None = None,
               deadline: float | None = None, quiet: bool = True,
-              max_examples: int | None = None) -> list[TestOutcome]:
-    """Run the given suites; returns one outcome per test, in collection order."""
+              max_examples: int | None = None, seed: int | None = None) -> list[TestOutcome]:
+    """Run the given suites; returns one outcome per test, in collection order. ``seed``: a
+    non-default hypothesis seed (instructors' audits only)."""
     testing.set_reference(solution if "hidden" in suites else None)
     deadline = deadline or time.monotonic() + exercise.limits.total_timeout_s
     proxy.deadline = deadline
-    plugin = GradingPlugin(exercise, proxy, task, deadline, max_examples)
+    plugin = GradingPlugin(exercise, proxy, task, deadline, max_examples, seed)
     paths = [str(exercise.suite_dir(s)) for s in suites if exercise.suite_dir(s).is_dir()]
     if str(exercise.folder) not in sys.path:
         sys.path.insert(0, str(exercise.folder))  # tests import the exercise's strategies.py
     args = [*paths, "--rootdir", str(exercise.folder), "-p", "no:cacheprovider",
             "--import-mode=importlib", "--assert=plain", "-o", "addopts=", "-o", "python_files=test_*.py",
             "-W", "ignore::pytest.PytestAssertRewriteWarning", "-c", os.devnull]
+    if seed is not None:
+        args.append(f"--hypothesis-seed={seed}")
     log = io.StringIO()
     with contextlib.redirect_stdout(log if quiet else sys.stdout):
         code = pytest.main(args + ["-q"], plugins=[_Registered(plugin), sys.modules[__name__]])

@@ -30,7 +30,8 @@ def make_proxy(exercise: Exercise, submission: Path, hide=()) -> SubmissionProxy
 
 
 def grade(exercise: Exercise, submission: Path, *, suites=SUITES, task: str | None = None,
-          solution: Path | None = None, hide=None, max_examples: int | None = None) -> dict:
+          solution: Path | None = None, hide=None, max_examples: int | None = None,
+          seed: int | None = None) -> dict:
     """Grade and return the results dict (never raises for anything the submission does)."""
     from ..runner import run_tests  # imports pytest/hypothesis only when grading
 
@@ -44,7 +45,7 @@ def grade(exercise: Exercise, submission: Path, *, suites=SUITES, task: str | No
     proxy = make_proxy(exercise, Path(submission), hide)
     try:
         outcomes = run_tests(exercise, proxy, suites=suites, task=task, solution=solution,
-                             max_examples=max_examples,
+                             max_examples=max_examples, seed=seed,
                              deadline=start + exercise.limits.total_timeout_s)
     finally:
         proxy.close()

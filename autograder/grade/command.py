@@ -23,6 +23,9 @@ def add_arguments(p):
     p.add_argument("--max-examples", type=int,
                    help="override the exercise's hypothesis max_examples (quick instructor checks; "
                         "official grading uses the configured value)")
+    p.add_argument("--hypothesis-seed", type=int, dest="seed",
+                   help="draw other hypothesis examples (instructors' false-failure audits; "
+                        "official grading is derandomized)")
     p.add_argument("--jobs", type=int, default=2, help="submissions graded at once (folders)")
 
 
@@ -71,7 +74,7 @@ def main(args):
     suites = tuple(s for s in args.suites.split(",") if s)
     out = args.out or Path("results.json")
     results = grade_to_file(exercise, args.submission, out, suites=suites, task=args.task,
-                            max_examples=args.max_examples,
+                            max_examples=args.max_examples, seed=args.seed,
                             solution=default_solution(exercise) if "hidden" in suites else None)
     print(f"{exercise.name}: {results['score']:g} / {results['max_score']:g} -> {out}")
     return 0

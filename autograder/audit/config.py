@@ -1,0 +1,104 @@
+"""What the audit needs to know about an exercise, from ``assignments/<NN-name>/audit.toml``.
+
+```toml
+[functions]            # graded function -> its task, where the names differ
+relative_error = "relerr"
+[integration]          # tests the handout names as integration tests (may depend on any function)
+tests = ["test_public_mlp_trains"]
+[equivalent]           # surviving mutants judged equivalent: mutant key -> one-line reason
+"relu_forward: out = np.maximum(x, 0) => ..." = "why no input can tell them apart"
+```
+A graded function whose task is not listed is graded by the task of the same name (case
+ignored), a method by its class's task; a private helper belongs to the tasks of the functions
+that call it.
+"""
+from __future__ import annotations
+
+import ast
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..exercise import Exercise
+
+CONFIG = "audit.toml"
+
+
+@dataclass
+class AuditConfig:
+    functions: dict[str, str] = field(default_factory=dict)
+    integration: set[str] = field(default_factory=set)
+    equivalent: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, exercise: Exercise) -> "AuditConfig":
+        path = exercise.folder / CONFIG
+        data = tomllib.loads(path.read_text()) if path.exists() else {}
+        return cls(functions=dict(data.get("functions", {})),
+                   integration=set(data.get("integration", {}).get("tests", [])),
+                   equivalent=dict(data.get("equivalent", {})))
+
+
+@dataclass(frozen=True)
+class TestInfo:
+    __test__ = False  # not a pytest class
+    test_id: str
+    task: str | None
+    title: str
+
+
+def test_index(exercise: Exercise) -> dict[str, TestInfo]:
+    """results.json test name ("[task] title") -> the test, read from the test files."""
+    index = {}
+    for path in sorted((exercise.folder / "tests").rglob("test_*.py")):
+        suite = "hidden" if "hidden" in path.parts else "public"
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                title = (ast.get_docstring(node) or node.name).strip().splitlines()[0]
+                task = next((d.args[0].value for d in node.decorator_list
+                             if isinstance(d, ast.Call) and getattr(d.func, "id", None) == "task"
+                             and d.args and isinstance(d.args[0], ast.Constant)), None)
+                index[f"[{task or suite}] {title}"] = TestInfo(node.name, task, title)
+    return index
+
+
+def _references(source: str) -> dict[str, set[str]]:
+    """Qualified definition name -> names it mentions (functions, ``self.method``)."""
+    tree = ast.parse(source)
+    refs: dict[str, set[str]] = {}
+
+    def visit(node, prefix):
+        for item in node.body:
+            if isinstance(item, ast.ClassDef):
+                visit(item, f"{prefix}{item.name}.")
+            elif isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names = {n.id for n in ast.walk(item) if isinstance(n, ast.Name)}
+                names |= {f"{prefix}{n.attr}" for n in ast.walk(item)
+                          if isinstance(n, ast.Attribute) and prefix}
+                refs[f"{prefix}{item.name}"] = names
+    visit(tree, "")
+    return refs
+
+
+def function_tasks(source: str, graded: list[str], tasks: set[str],
+                   config: AuditConfig) -> dict[str, set[str]]:
+    """Every definition of the solution -> the tasks whose tests grade it."""
+    by_lower = {t.lower(): t for t in tasks}
+    result: dict[str, set[str]] = {}
+    refs = _references(source)
+    for name in refs:
+        owner = name.split(".")[0]
+        explicit = config.functions.get(name) or config.functions.get(owner)
+        guess = by_lower.get(name.lower()) or by_lower.get(owner.lower())
+        if explicit or (guess and (name in graded or "." in name)):
+            result[name] = {explicit or guess}
+    changed = True
+    while changed:  # helpers inherit the tasks of their callers
+        changed = False
+        for name, mentioned in refs.items():
+            for helper in mentioned & set(refs):
+                if helper != name and helper not in graded and result.get(name):
+                    before = len(result.setdefault(helper, set()))
+                    result[helper] |= result[name]
+                    changed |= len(result[helper]) > before
+    return result
