@@ -3,12 +3,11 @@
 ```toml
 [functions]            # graded function -> its task, where the names differ
 relative_error = "relerr"
-[integration]          # tests the handout names as integration tests (may depend on any function)
-tests = ["test_public_mlp_trains"]
 [equivalent]           # surviving mutants judged equivalent: mutant key -> one-line reason
 "relu_forward: out = np.maximum(x, 0) => ..." = "why no input can tell them apart"
 ```
-A graded function whose task is not listed is graded by the task of the same name (case
+Integration tests (which may depend on any graded function) are the tests marked
+``integration = true`` in ``exercise.toml``. A graded function whose task is not listed is graded by the task of the same name (case
 ignored), a method by its class's task; a private helper belongs to the tasks of the functions
 that call it.
 """
@@ -35,7 +34,7 @@ class AuditConfig:
         path = exercise.folder / CONFIG
         data = tomllib.loads(path.read_text()) if path.exists() else {}
         return cls(functions=dict(data.get("functions", {})),
-                   integration=set(data.get("integration", {}).get("tests", [])),
+                   integration={name for name, t in exercise.tests.items() if t.integration},
                    equivalent=dict(data.get("equivalent", {})))
 
 
