@@ -23,8 +23,8 @@ class WorkerLost(BaseException):
     restarts the worker for the next test.
     """
 
-    def __init__(self, message: str):
-        self.message = message
+    def __init__(self, message: str, *, timed_out: bool = False):
+        self.message, self.timed_out = message, timed_out  # timed_out: no reply in time
         super().__init__(message)
 
 

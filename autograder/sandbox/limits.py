@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields
 @dataclass(frozen=True)
 class Limits:
     call_timeout_s: float = 10.0  # wall clock per graded call or probe
+    hung_call_timeout_s: float = 2.0  # the same, once a function of the submission has hung
     load_timeout_s: float = 30.0  # starting the sandbox, then importing the submission (and torch)
     total_timeout_s: float = 600.0  # whole grading run; later tests are reported as not run
     cpu_s: int = 900  # RLIMIT_CPU of one worker process (all its threads)

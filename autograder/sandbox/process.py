@@ -32,6 +32,8 @@ UID_RANGE = (200_000, 260_000)
 #: packages the worker may import besides the Python installation (found where the parent has them)
 PACKAGES = ("numpy", "torch", "matplotlib", "coursedata")
 MAX_SUBMISSION_BYTES = 4_000_000
+#: size of the "running" mark: the worker writes there the name of the student function it is in
+MARK_BYTES = 256
 
 
 @dataclass
@@ -226,6 +228,25 @@ def _open_submission(path: Path) -> bytes:
     return data
 
 
+def _mark_file() -> int:
+    """A MARK_BYTES file shared with the worker (memfd, sealed against resizing; a deleted
+    temporary file where memfd is missing): the worker records in it which student function
+    is running, so that the parent can name the function when a call does not return."""
+    try:
+        fd = os.memfd_create("dlc-running", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    except (AttributeError, OSError):  # pragma: no cover - macOS
+        with tempfile.TemporaryFile() as fh:
+            fd = os.dup(fh.fileno())
+    os.ftruncate(fd, MARK_BYTES)
+    try:
+        import fcntl
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS,
+                    fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
+    except (AttributeError, OSError, ImportError):  # pragma: no cover - no sealing
+        pass
+    return fd
+
+
 # ------------------------------------------------------------------------------ the worker
 
 class WorkerProcess:
@@ -238,6 +259,8 @@ class WorkerProcess:
         self.report: dict = {}
         self.proc = None
         self.wfd = self.rfd = -1
+        self.mark_fd = -1
+        self.last_running = ""  # the student function that was running when the worker ended
         self.drain = None
         self.root = Path(tempfile.mkdtemp(prefix="dlc-sandbox-"))
         try:
@@ -296,7 +319,9 @@ class WorkerProcess:
         from_child_r, from_child_w = os.pipe()
         out_r, out_w = os.pipe()
         self.wfd, self.rfd = to_child_w, from_child_r
-        cfg.update(rfd=to_child_r, wfd=from_child_w, limits=self.limits.as_dict(),
+        self.mark_fd = _mark_file()
+        cfg.update(rfd=to_child_r, wfd=from_child_w, mark_fd=self.mark_fd,
+                   limits=self.limits.as_dict(),
                    hide=list(self.spec.hide), expose=python_paths(), uid=self.uid,
                    root=str(self.root), ppid=os.getpid(), isolate=bool(self.spec.isolate))
         cmd = [self.spec.python, "-I", "-B", "-u", str(self.root / "worker_main.py"),
@@ -304,7 +329,7 @@ class WorkerProcess:
         try:
             self.proc = subprocess.Popen(
                 cmd, cwd=self.root, env=self._env(), stdin=subprocess.DEVNULL,
-                stdout=out_w, stderr=out_w, pass_fds=(to_child_r, from_child_w),
+                stdout=out_w, stderr=out_w, pass_fds=(to_child_r, from_child_w, self.mark_fd),
                 start_new_session=True)
         finally:
             for fd in (to_child_r, from_child_w, out_w):
@@ -337,13 +362,15 @@ class WorkerProcess:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
                 pass
-        for fd in (self.wfd, self.rfd):
+        if self.mark_fd >= 0:
+            self.last_running = self.running()
+        for fd in (self.wfd, self.rfd, self.mark_fd):
             if fd >= 0:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
-        self.wfd = self.rfd = -1
+        self.wfd = self.rfd = self.mark_fd = -1
         if self.drain is not None:
             self.drain.join(timeout=2)
         shutil.rmtree(self.root, ignore_errors=True)
@@ -356,6 +383,15 @@ class WorkerProcess:
             except (OSError, TimeoutError, subprocess.TimeoutExpired):
                 pass
         self.kill()
+
+    def running(self) -> str:
+        """The student function the worker says it is in ("" outside one; the worker
+        controls this text, so callers check it against the module's function names)."""
+        try:
+            raw = os.pread(self.mark_fd, MARK_BYTES, 0)
+        except OSError:
+            return self.last_running
+        return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
     @property
     def alive(self) -> bool:
@@ -405,7 +441,7 @@ class WorkerProcess:
             return wire.decode_body(self._read_exact(n, deadline))
         except TimeoutError:
             self.kill()
-            raise WorkerLost(f"timed out after {timeout:g} s in {where}") from None
+            raise WorkerLost(f"timed out after {timeout:g} s in {where}", timed_out=True) from None
         except (EOFError, OSError):
             raise WorkerLost(self._death_message(where)) from None
         except wire.WireError as exc:
@@ -451,7 +487,7 @@ class WorkerProcess:
             self._write(wire.encode_frame({**message, "nonce": nonce}), deadline)
         except TimeoutError:
             self.kill()
-            raise WorkerLost(f"timed out after {timeout:g} s in {where}") from None
+            raise WorkerLost(f"timed out after {timeout:g} s in {where}", timed_out=True) from None
         except OSError:
             raise WorkerLost(self._death_message(where)) from None
         reply = self._read_reply(timeout, where, deadline)

@@ -2,7 +2,10 @@
 
 A crash or timeout ends the worker; the next call starts a fresh one. A submission that cannot
 be imported (syntax error, exception or hang at import) fails every later call at once with the
-same message instead of being re-imported for every test.
+same message instead of being re-imported for every test. A student function that did not
+return is not called again: later calls of it, and probes that reach it, fail at once with the
+same message, and once one has hung every later call gets ``hung_call_timeout_s`` (see
+docs/DESIGN.md, "Calls that do not return").
 """
 from __future__ import annotations
 
@@ -23,6 +26,9 @@ class SubmissionProxy:
         self.functions: list[str] = []
         self.sandbox_report: dict = {}
         self.restarts = 0
+        #: student function (or probe, when no student function was running) -> the message
+        #: of its timeout; such a function is not called again in this grading
+        self.hung: dict[str, str] = {}
         self._retired: list[WorkerProcess] = []  # ended workers (their output is kept)
 
     def __repr__(self):
@@ -49,8 +55,11 @@ class SubmissionProxy:
                 reply = worker.request({"op": "load", "torch": self.spec.uses_torch}, timeout,
                                        where)
             except WorkerLost as exc:
-                if timeout < self.limits.load_timeout_s and exc.message.startswith("timed out"):
+                if exc.timed_out and timeout < self.limits.load_timeout_s:
                     raise self._out_of_time(where) from None
+                if exc.timed_out:
+                    raise WorkerLost(f"{where} did not finish within {timeout:g} s: an "
+                                     f"infinite loop at import?") from None
                 raise
             if not reply["ok"]:
                 err = reply["error"]
@@ -111,18 +120,46 @@ class SubmissionProxy:
         return "\n".join(t for t in texts if t)
 
     # ------------------------------------------------------------------ calls
+    def _call_limit(self) -> float:
+        """The wall-clock limit of the next call: shorter once a function has hung."""
+        if self.hung:
+            return min(self.limits.call_timeout_s, self.limits.hung_call_timeout_s)
+        return self.limits.call_timeout_s
+
+    def _did_not_return(self, worker: WorkerProcess, where: str, limit: float) -> WorkerLost:
+        """Remember the student function that was running (as the worker's mark says, if it
+        names one of the module's functions; else the call or probe) and say it hung."""
+        running = worker.last_running
+        name = running if running in self.functions else where
+        text = f"{name} did not return within {limit:g} s: an infinite loop?"
+        if limit < self.limits.call_timeout_s:
+            text += (f" (once a function has not returned, later calls get "
+                     f"{limit:g} s instead of {self.limits.call_timeout_s:g} s)")
+        self.hung[name] = text
+        return WorkerLost(text, timed_out=True)
+
     def _send(self, message: dict, where: str):
+        target = message["name"] if message["op"] == "call" else where
+        if target in self.hung:
+            raise WorkerLost(self.hung[target], timed_out=True)
         worker = self._ensure_worker()
-        timeout = self._timeout(self.limits.call_timeout_s)
+        limit = self._call_limit()
+        timeout = self._timeout(limit)
+        if message["op"] == "probe":
+            message["hung"] = sorted(self.hung)
         try:
             reply = worker.request(message, timeout, where)
         except WorkerLost as exc:
             self._retire()
-            if timeout < self.limits.call_timeout_s and exc.message.startswith("timed out"):
+            if exc.timed_out and timeout < limit:
                 raise self._out_of_time(where) from None
+            if exc.timed_out:
+                raise self._did_not_return(worker, where, limit) from None
             raise
         if not reply["ok"]:
             err = reply["error"]
+            if err["type"] == "_Hung" and err["message"] in self.hung:
+                raise WorkerLost(self.hung[err["message"]], timed_out=True)
             if err["type"] == "NotImplementedError":  # a stub: no input would do better
                 raise NotImplementedYet(where, err["message"])
             raise SubmissionError(where, err["type"] or "Error", _friendly(err, self.limits),
@@ -157,7 +194,7 @@ def _friendly(err: dict, limits) -> str:
     """The error message, prefixed with the limit it hit when it is a limit."""
     msg, kind = err["message"], err["type"]
     if kind == "MemoryError" or (kind == "OSError" and msg.startswith("[Errno 12]")):
-        return f"memory limit ({limits.memory_mb} MiB) exceeded {msg}".strip()
+        return f"ran out of memory (limit {limits.memory_mb} MB) {msg}".strip()
     if msg.startswith("[Errno 27]"):
         return f"file size limit ({limits.file_size_mb} MiB) exceeded: {msg}"
     if msg.startswith("[Errno 28]"):

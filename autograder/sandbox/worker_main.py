@@ -19,14 +19,17 @@ Only this file and ``wire.py`` are needed; they import the standard library and 
 when the exercise uses it).
 """
 import ctypes
+import functools
 import importlib.util
 import json
+import mmap
 import os
 import resource
 import signal
 import sys
 import time
 import traceback
+import types
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -388,12 +391,69 @@ def _describe(exc, filename):
             "traceback": _student_traceback(exc, filename)}
 
 
+class _Hung(BaseException):
+    """A probe reached a student function that did not return earlier in this grading (a
+    BaseException: probes catch Exception to report what a function raised)."""
+
+
+class _Tracked:
+    """The student's module as probes see it: calling one of its functions records the
+    function's name in the "running" mark (the parent reads it when a call does not return)
+    and refuses functions that did not return before. Classes and other attributes pass
+    through unchanged; setting an attribute sets it on the module."""
+
+    def __init__(self, module, worker):
+        object.__setattr__(self, "_module", module)
+        object.__setattr__(self, "_worker", worker)
+
+    def __getattr__(self, name):
+        value = getattr(self._module, name)
+        if isinstance(value, types.FunctionType):
+            return self._worker.tracked(name, value)
+        return value
+
+    def __setattr__(self, name, value):
+        setattr(self._module, name, value)
+
+    def __delattr__(self, name):
+        delattr(self._module, name)
+
+    def __dir__(self):
+        return dir(self._module)
+
+
 class _Worker:
     def __init__(self, cfg, paths, wire):
         self.cfg, self.wire = cfg, wire
         self.module = self.probes = self.torch = None
         self.filename = os.path.abspath(paths["submission"])
         self.probes_file = paths["probes"]
+        self.running, self.hung, self.refused = "", set(), None
+        self.mark = None
+        if cfg.get("mark_fd") is not None:
+            self.mark = mmap.mmap(int(cfg["mark_fd"]), 0)
+            os.close(int(cfg["mark_fd"]))
+
+    def _run_as(self, name):
+        """Record ``name`` as the running student function; returns the previous one."""
+        outer, self.running = self.running, name
+        if self.mark is not None:
+            self.mark[:] = name.encode("utf-8", "replace")[:len(self.mark) - 1].ljust(
+                len(self.mark), b"\0")
+        return outer
+
+    def tracked(self, name, fn):
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            if name in self.hung:
+                self.refused = name
+                raise _Hung(name)
+            outer = self._run_as(name)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._run_as(outer)
+        return run
 
     def _tensor(self, td):
         t = self.torch.from_numpy(td.array.copy())
@@ -443,22 +503,32 @@ class _Worker:
         fn = getattr(self.module, msg["name"], None)
         if fn is None or not callable(fn):
             raise AttributeError(f"your file defines no function `{msg['name']}`")
-        return fn(*self._args(msg["args"]), **self._args(msg["kwargs"]))
+        args, kwargs = self._args(msg["args"]), self._args(msg["kwargs"])
+        outer = self._run_as(str(msg["name"]))
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._run_as(outer)
 
     def probe(self, msg):
         if self.torch is None and "torch" in sys.modules:
             self._setup_torch()
         fn = getattr(self.probes, msg["name"])
-        return fn(self.module, **self._args(msg["kwargs"]))
+        self.hung = {h for h in msg.get("hung", ()) if type(h) is str}
+        return fn(_Tracked(self.module, self), **self._args(msg["kwargs"]))
 
     def handle(self, msg):
         op = msg.get("op")
         start = time.perf_counter()
+        self.refused = None
         try:
             value = getattr(self, op)(msg) if op in ("load", "call", "probe") else None
             out = {"ok": True, "value": self._result(value)}
         except BaseException as exc:  # student code may raise anything, SystemExit included
             out = {"ok": False, "error": _describe(exc, self.filename)}
+        if self.refused is not None:  # whatever the probe made of it
+            out = {"ok": False, "error": {"type": "_Hung", "message": self.refused,
+                                          "traceback": ""}}
         out["nonce"] = msg.get("nonce")
         out["seconds"] = time.perf_counter() - start
         return out
