@@ -36,8 +36,8 @@ class SubmissionProxy:
 
     # ------------------------------------------------------------------ worker lifecycle
     def _ensure_worker(self) -> WorkerProcess:
-        if self._load_failure is not None:
-            raise self._load_failure
+        if self._load_failure is not None:  # without the tracebacks of earlier raises, which
+            raise self._load_failure.with_traceback(None)  # would grow with every test
         if self._worker is not None and self._worker.alive:
             return self._worker
         if self._worker is not None:
