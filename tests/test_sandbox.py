@@ -27,11 +27,11 @@ from hypothesis import given, settings, strategies as st
 from autograder import wire
 from autograder.errors import SubmissionError, WorkerLost
 from autograder.sandbox import worker_main
-from autograder.sandbox.limits import Limits
+from autograder.sandbox.limits import MIN_WORKER_MB, Limits, resident_mb
 from autograder.sandbox.process import (UID_RANGE, SandboxSpec, WorkerProcess, kill_tree,
                                         kill_uid, pids_of_uid, python_paths)
 from autograder.sandbox.proxy import SubmissionProxy
-from autograder.sandbox.worker_main import SYSTEM_DIRS
+from autograder.sandbox.worker_main import ADDRESS_SLACK_MB, SYSTEM_DIRS
 
 REPO = Path(__file__).resolve().parents[1]
 IS_ROOT = os.geteuid() == 0
@@ -193,7 +193,12 @@ def test_wire_from_plain_raises_only_wire_errors(obj):
 
 def test_limits_validation_and_defaults():
     d = Limits()
-    assert d.memory_mb <= 768 and d.total_timeout_s <= 600 and not d.network
+    assert d.box_mb == 768 and d.memory_mb == 0 and d.total_timeout_s <= 600 and not d.network
+    # the worker gets what the box leaves: box - parent - 1.25 * disk (/tmp in memory) - reserve
+    assert d.worker_memory_mb(parent_mb=100) == 768 - 100 - 1.25 * 64 - 96
+    assert Limits(box_mb=2048).worker_memory_mb(parent_mb=100) == 2048 - 100 - 80 - 96
+    assert Limits(memory_mb=300).worker_memory_mb(parent_mb=700) == 300  # an override
+    assert d.worker_memory_mb(parent_mb=760) == MIN_WORKER_MB
     assert Limits.from_table({"memory_mb": 256, "network": True}).network
     for bad in ({"nope": 1}, {"memory_mb": -1}, {"network": 1}, {"call_timeout_s": "10"},
                 {"processes": True}):
@@ -421,11 +426,20 @@ def test_rlimits_are_applied(sandbox):
             out = {n: resource.getrlimit(getattr(resource, n)) for n in names}
             out["nice"] = os.getpriority(os.PRIO_PROCESS, 0)
             out["oom"] = int(open("/proc/self/oom_score_adj").read())
+            out["vm"] = {line.split(":")[0]: int(line.split()[1]) * 1024
+                         for line in open("/proc/self/status") if line.startswith("Vm")}
             return out
     """, memory_mb=300, file_size_mb=3, cpu_s=40, open_files=100)
     got = sub.call("limits")
-    assert got["RLIMIT_DATA"] == (300 * 2**20, 300 * 2**20)
-    assert got["RLIMIT_AS"] == ((300 + 1024) * 2**20,) * 2
+    # the worker may grow by its budget minus what it held when the student's file was loaded
+    vm, mb = got["vm"], 2**20
+    room = 300 * mb - vm["VmRSS"]
+    assert got["RLIMIT_DATA"][0] == got["RLIMIT_DATA"][1]
+    assert abs(got["RLIMIT_DATA"][0] - vm["VmData"] - room) < 8 * mb
+    assert abs(got["RLIMIT_AS"][0] - vm["VmSize"] - room - ADDRESS_SLACK_MB * mb) < 8 * mb
+    explicit = sandbox("import resource\ndef f():\n    return resource.getrlimit("
+                       "resource.RLIMIT_AS)\n", virtual_mb=1500)
+    assert explicit.call("f") == [1500 * mb] * 2 or explicit.call("f") == (1500 * mb,) * 2
     assert got["RLIMIT_FSIZE"] == (3 * 2**20,) * 2 and got["RLIMIT_CPU"] == (40, 45)
     assert got["RLIMIT_CORE"] == (0, 0) and got["RLIMIT_NOFILE"] == (100, 100)
     assert got["nice"] >= 10 and got["oom"] == 1000
@@ -439,8 +453,16 @@ def test_memory_limit_gives_a_clear_message(sandbox):
         def big():
             return np.ones(2**31, dtype=np.uint8)
     """, memory_mb=256)
-    with pytest.raises(SubmissionError, match=r"memory limit \(256 MiB\) exceeded"):
+    with pytest.raises(SubmissionError, match=r"ran out of memory \(limit 256 MB\)"):
         sub.call("big")
+
+
+def test_the_worker_gets_what_the_box_leaves(sandbox):
+    sub = sandbox("def f():\n    return 1\n", memory_mb=0, box_mb=900, reserve_mb=50,
+                  disk_mb=8)
+    assert sub.call("f") == 1
+    parent = resident_mb()
+    assert abs(sub.memory_mb - (900 - parent - 10 - 50)) < 16
 
 
 def test_reply_size_is_limited(sandbox):
@@ -791,7 +813,7 @@ NOT_ROOT_SCRIPT = """
 import json, os, sys, time
 from pathlib import Path
 from autograder.errors import WorkerLost
-from autograder.sandbox.limits import Limits
+from autograder.sandbox.limits import MIN_WORKER_MB, Limits, resident_mb
 from autograder.sandbox.process import SandboxSpec
 from autograder.sandbox.proxy import SubmissionProxy
 folder = Path(sys.argv[1])

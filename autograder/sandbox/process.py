@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .. import wire
 from ..errors import WorkerLost
-from .limits import Limits
+from .limits import Limits, resident_mb
 
 HERE = Path(__file__).resolve().parent
 WORKER_FILES = (HERE / "worker_main.py", HERE.parent / "wire.py", HERE.parent / "probe_tools.py")
@@ -34,6 +34,8 @@ PACKAGES = ("numpy", "torch", "matplotlib", "coursedata")
 MAX_SUBMISSION_BYTES = 4_000_000
 #: size of the "running" mark: the worker writes there the name of the student function it is in
 MARK_BYTES = 256
+#: how often the parent checks the worker's resident memory while it waits for a reply
+WATCH_S = 0.05
 
 
 @dataclass
@@ -256,6 +258,9 @@ class WorkerProcess:
         self.spec = spec
         self.limits = spec.limits
         self.uid = _free_uid() if os.geteuid() == 0 else None
+        #: the worker's memory budget, from the box and this process's footprint now
+        self.parent_mb = resident_mb()
+        self.memory_mb = self.limits.worker_memory_mb(self.parent_mb)
         self.report: dict = {}
         self.proc = None
         self.wfd = self.rfd = -1
@@ -321,7 +326,7 @@ class WorkerProcess:
         self.wfd, self.rfd = to_child_w, from_child_r
         self.mark_fd = _mark_file()
         cfg.update(rfd=to_child_r, wfd=from_child_w, mark_fd=self.mark_fd,
-                   limits=self.limits.as_dict(),
+                   limits=self.limits.as_dict(), memory_mb=self.memory_mb,
                    hide=list(self.spec.hide), expose=python_paths(), uid=self.uid,
                    root=str(self.root), ppid=os.getpid(), isolate=bool(self.spec.isolate))
         cmd = [self.spec.python, "-I", "-B", "-u", str(self.root / "worker_main.py"),
@@ -384,6 +389,19 @@ class WorkerProcess:
                 pass
         self.kill()
 
+    def _over_budget(self) -> bool:
+        """Whether the worker holds more resident memory than its budget. The heap and
+        address-space limits stop most growth inside the worker; this catches what they let
+        through (shared mappings fit in the address-space slack) within WATCH_S."""
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) > self.memory_mb * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+        return False
+
     def running(self) -> str:
         """The student function the worker says it is in ("" outside one; the worker
         controls this text, so callers check it against the module's function names)."""
@@ -423,7 +441,9 @@ class WorkerProcess:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError
-            if not poller.poll(left * 1000):
+            if not poller.poll(min(left, WATCH_S) * 1000):
+                if self._over_budget():
+                    raise MemoryError
                 continue
             chunk = os.read(self.rfd, min(n - len(buf), 1 << 20))
             if not chunk:
@@ -442,6 +462,10 @@ class WorkerProcess:
         except TimeoutError:
             self.kill()
             raise WorkerLost(f"timed out after {timeout:g} s in {where}", timed_out=True) from None
+        except MemoryError:
+            self.kill()
+            raise WorkerLost(f"ran out of memory (limit {self.memory_mb} MB) during {where}: "
+                             "the worker held more than that and was stopped") from None
         except (EOFError, OSError):
             raise WorkerLost(self._death_message(where)) from None
         except wire.WireError as exc:
@@ -470,8 +494,8 @@ class WorkerProcess:
                 signal.SIGXCPU: f"CPU time limit ({self.limits.cpu_s} s) exceeded",
                 signal.SIGXFSZ: f"file size limit ({self.limits.file_size_mb} MiB) exceeded",
                 signal.SIGSEGV: "crashed (segmentation fault; very deep recursion?)",
-                signal.SIGKILL: ("was killed (memory exhausted, or your code killed its own "
-                                 "process?)"),
+                signal.SIGKILL: (f"was killed (ran out of memory (limit {self.memory_mb} MB), "
+                                 "or your code killed its own process?)"),
             }.get(sig, f"died from signal {sig.name}")
             return f"the worker {reason} during {where}"
         return f"your code ended the process (exit status {code}) during {where}"

@@ -26,6 +26,7 @@ class SubmissionProxy:
         self.functions: list[str] = []
         self.sandbox_report: dict = {}
         self.restarts = 0
+        self.memory_mb = spec.limits.memory_mb  # the worker's budget (derived at its start)
         #: student function (or probe, when no student function was running) -> the message
         #: of its timeout; such a function is not called again in this grading
         self.hung: dict[str, str] = {}
@@ -48,7 +49,7 @@ class SubmissionProxy:
         try:
             self._timeout(self.limits.load_timeout_s)  # "not run" past the grading deadline
             worker = WorkerProcess(self.spec)
-            self.sandbox_report = worker.report
+            self.sandbox_report, self.memory_mb = worker.report, worker.memory_mb
             timeout = self._timeout(self.limits.load_timeout_s)
             where = f"importing {self.spec.module}.py"
             try:
@@ -65,7 +66,7 @@ class SubmissionProxy:
                 err = reply["error"]
                 self._load_failure = SubmissionError(
                     f"importing {self.spec.module}.py", err["type"] or "Error",
-                    _friendly(err, self.limits), err["traceback"])
+                    _friendly(err, self.limits, self.memory_mb), err["traceback"])
                 raise self._load_failure
             value = wire.from_plain(reply["value"])
             functions = value.get("functions", []) if type(value) is dict else []
@@ -162,8 +163,8 @@ class SubmissionProxy:
                 raise WorkerLost(self.hung[err["message"]], timed_out=True)
             if err["type"] == "NotImplementedError":  # a stub: no input would do better
                 raise NotImplementedYet(where, err["message"])
-            raise SubmissionError(where, err["type"] or "Error", _friendly(err, self.limits),
-                                  err["traceback"])
+            raise SubmissionError(where, err["type"] or "Error",
+                                  _friendly(err, self.limits, self.memory_mb), err["traceback"])
         try:
             return wire.from_plain(reply["value"])
         except wire.WireError as exc:
@@ -190,11 +191,11 @@ def _torch():
     return sys.modules.get("torch")
 
 
-def _friendly(err: dict, limits) -> str:
+def _friendly(err: dict, limits, memory_mb: int) -> str:
     """The error message, prefixed with the limit it hit when it is a limit."""
     msg, kind = err["message"], err["type"]
     if kind == "MemoryError" or (kind == "OSError" and msg.startswith("[Errno 12]")):
-        return f"ran out of memory (limit {limits.memory_mb} MB) {msg}".strip()
+        return f"ran out of memory (limit {memory_mb} MB) {msg}".strip()
     if msg.startswith("[Errno 27]"):
         return f"file size limit ({limits.file_size_mb} MiB) exceeded: {msg}"
     if msg.startswith("[Errno 28]"):

@@ -80,9 +80,16 @@ def _setrlimit(res, value, hard=None):
             raise
 
 
-def _limit_resources(lim, report):
-    mem = int(lim["memory_mb"]) * 2**20
-    _setrlimit(resource.RLIMIT_DATA, mem)
+#: address space the worker keeps beyond its memory budget once loaded (thread stacks, files
+#: mapped by later imports); shared mappings, which RLIMIT_DATA does not count, fit only in it
+ADDRESS_SLACK_MB = 256
+
+
+def _limit_resources(cfg, report):
+    lim = cfg["limits"]
+    mem = int(cfg["memory_mb"]) * 2**20
+    # first caps, for the trusted imports; _cap_growth lowers them before the student's file
+    _setrlimit(resource.RLIMIT_DATA, mem + 2**30)
     virtual = int(lim.get("virtual_mb", 0))
     if virtual == 0 and os.path.exists("/dev/nvidiactl"):
         virtual = -1  # CUDA reserves address ranges far beyond any sensible limit
@@ -278,6 +285,33 @@ def _protect_by_permissions(paths, report):
                               "(made o-rwx); the rest of the filesystem is visible")
 
 
+def _vm_mb():
+    """{"VmRSS", "VmData", "VmSize"} of this process in MB (empty without /proc)."""
+    out = {}
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                key = line.split(":", 1)[0]
+                if key in ("VmRSS", "VmData", "VmSize"):
+                    out[key] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return out
+
+
+def _cap_growth(cfg):
+    """Before the student's file runs: let the worker grow by what is left of its budget
+    (memory_mb minus what it holds now, numpy/torch/probes loaded). Its heap limit becomes
+    VmData + that, its address space (when derived) VmSize + that + ADDRESS_SLACK_MB."""
+    vm = _vm_mb()
+    if len(vm) < 3:
+        return
+    growth = max(0.0, int(cfg["memory_mb"]) - vm["VmRSS"])
+    _setrlimit(resource.RLIMIT_DATA, int((vm["VmData"] + growth) * 2**20))
+    if int(cfg["limits"].get("virtual_mb", 0)) == 0 and not os.path.exists("/dev/nvidiactl"):
+        _setrlimit(resource.RLIMIT_AS, int((vm["VmSize"] + growth + ADDRESS_SLACK_MB) * 2**20))
+
+
 def _confine(cfg):
     """Apply limits, isolate, drop privileges. Returns (report for the parent, paths)."""
     report = {"uid": os.getuid(), "isolation": "none", "hidden": [], "warnings": []}
@@ -287,7 +321,7 @@ def _confine(cfg):
     paths = {"code": root, "submission": cfg["submission"], "probes": cfg["probes"],
              "tmp": os.path.join(rw, "tmp"), "home": os.path.join(rw, "home"),
              "work": os.path.join(rw, "work")}
-    _limit_resources(lim, report)
+    _limit_resources(cfg, report)
     if os.geteuid() == 0:
         uid = gid = int(cfg["uid"])
         if cfg.get("isolate", True) and _isolate(cfg, uid, report):
@@ -491,6 +525,7 @@ class _Worker:
             spec = importlib.util.spec_from_file_location("_probes", self.probes_file)
             self.probes = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(self.probes)
+        _cap_growth(self.cfg)
         name = self.cfg["module"]
         spec = importlib.util.spec_from_file_location(name, self.filename)
         module = importlib.util.module_from_spec(spec)
