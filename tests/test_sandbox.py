@@ -350,7 +350,7 @@ def test_a_probe_that_hangs_is_charged_to_the_student_function_running(sandbox):
     # a method is no module function: the probe (or its ``_where``) is charged
     with pytest.raises(WorkerLost, match=r"^Model.run did not return within"):
         sub.probe("method", _where="Model.run")
-    assert set(sub.hung) == {"slow", "Model.run"}
+    assert set(sub.stopped) == {"slow", "Model.run"}
 
 
 def test_crash_restarts_the_worker(sandbox):
@@ -455,6 +455,27 @@ def test_memory_limit_gives_a_clear_message(sandbox):
     """, memory_mb=256)
     with pytest.raises(SubmissionError, match=r"ran out of memory \(limit 256 MB\)"):
         sub.call("big")
+
+
+def test_memory_beyond_the_budget_is_stopped_once(sandbox):
+    """A shared mapping (not heap) within the address-space slack but over the budget: the
+    parent stops the worker, names the function, and does not call it again."""
+    sub = sandbox("""
+        import mmap
+        import numpy as np
+        def hog():
+            m = mmap.mmap(-1, 300 * 2**20)
+            np.frombuffer(m, dtype=np.uint8).fill(1)
+            return len(m)
+        def ok():
+            return 1
+    """, memory_mb=160, call_timeout_s=60)
+    with pytest.raises(WorkerLost, match=r"^hog ran out of memory \(limit 160 MB\)"):
+        sub.call("hog")
+    start = time.monotonic()
+    with pytest.raises(WorkerLost, match=r"^hog ran out of memory"):
+        sub.call("hog")
+    assert time.monotonic() - start < 0.2 and sub.call("ok") == 1
 
 
 def test_the_worker_gets_what_the_box_leaves(sandbox):

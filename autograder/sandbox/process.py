@@ -465,7 +465,8 @@ class WorkerProcess:
         except MemoryError:
             self.kill()
             raise WorkerLost(f"ran out of memory (limit {self.memory_mb} MB) during {where}: "
-                             "the worker held more than that and was stopped") from None
+                             "the worker held more than that and was stopped",
+                             over_memory=True) from None
         except (EOFError, OSError):
             raise WorkerLost(self._death_message(where)) from None
         except wire.WireError as exc:

@@ -4,8 +4,9 @@ A crash or timeout ends the worker; the next call starts a fresh one. A submissi
 be imported (syntax error, exception or hang at import) fails every later call at once with the
 same message instead of being re-imported for every test. A student function that did not
 return is not called again: later calls of it, and probes that reach it, fail at once with the
-same message, and once one has hung every later call gets ``hung_call_timeout_s`` (see
-docs/DESIGN.md, "Calls that do not return").
+same message, and once one has hung every later call gets ``hung_call_timeout_s``. The same
+holds for a function during which the worker was stopped for holding more memory than its
+budget (see docs/DESIGN.md, "Calls that do not return").
 """
 from __future__ import annotations
 
@@ -27,9 +28,10 @@ class SubmissionProxy:
         self.sandbox_report: dict = {}
         self.restarts = 0
         self.memory_mb = spec.limits.memory_mb  # the worker's budget (derived at its start)
-        #: student function (or probe, when no student function was running) -> the message
-        #: of its timeout; such a function is not called again in this grading
-        self.hung: dict[str, str] = {}
+        #: student function (or probe, when no student function was running) -> why the
+        #: grader stopped it (no return in time, too much memory); not called again
+        self.stopped: dict[str, str] = {}
+        self.any_hung = False  # later calls get hung_call_timeout_s
         self._retired: list[WorkerProcess] = []  # ended workers (their output is kept)
 
     def __repr__(self):
@@ -123,44 +125,50 @@ class SubmissionProxy:
     # ------------------------------------------------------------------ calls
     def _call_limit(self) -> float:
         """The wall-clock limit of the next call: shorter once a function has hung."""
-        if self.hung:
+        if self.any_hung:
             return min(self.limits.call_timeout_s, self.limits.hung_call_timeout_s)
         return self.limits.call_timeout_s
 
-    def _did_not_return(self, worker: WorkerProcess, where: str, limit: float) -> WorkerLost:
+    def _stop(self, worker: WorkerProcess, where: str, exc: WorkerLost,
+              limit: float) -> WorkerLost:
         """Remember the student function that was running (as the worker's mark says, if it
-        names one of the module's functions; else the call or probe) and say it hung."""
+        names one of the module's functions; else the call or probe) and why it was stopped."""
         running = worker.last_running
         name = running if running in self.functions else where
-        text = f"{name} did not return within {limit:g} s: an infinite loop?"
-        if limit < self.limits.call_timeout_s:
-            text += (f" (once a function has not returned, later calls get "
-                     f"{limit:g} s instead of {self.limits.call_timeout_s:g} s)")
-        self.hung[name] = text
-        return WorkerLost(text, timed_out=True)
+        if exc.over_memory:
+            text = (f"{name} ran out of memory (limit {worker.memory_mb} MB): the worker held "
+                    "more than that and was stopped")
+        else:
+            self.any_hung = True
+            text = f"{name} did not return within {limit:g} s: an infinite loop?"
+            if limit < self.limits.call_timeout_s:
+                text += (f" (once a function has not returned, later calls get "
+                         f"{limit:g} s instead of {self.limits.call_timeout_s:g} s)")
+        self.stopped[name] = text
+        return WorkerLost(text, timed_out=exc.timed_out, over_memory=exc.over_memory)
 
     def _send(self, message: dict, where: str):
         target = message["name"] if message["op"] == "call" else where
-        if target in self.hung:
-            raise WorkerLost(self.hung[target], timed_out=True)
+        if target in self.stopped:
+            raise WorkerLost(self.stopped[target])
         worker = self._ensure_worker()
         limit = self._call_limit()
         timeout = self._timeout(limit)
         if message["op"] == "probe":
-            message["hung"] = sorted(self.hung)
+            message["stopped"] = sorted(self.stopped)
         try:
             reply = worker.request(message, timeout, where)
         except WorkerLost as exc:
             self._retire()
             if exc.timed_out and timeout < limit:
                 raise self._out_of_time(where) from None
-            if exc.timed_out:
-                raise self._did_not_return(worker, where, limit) from None
+            if exc.timed_out or exc.over_memory:
+                raise self._stop(worker, where, exc, limit) from None
             raise
         if not reply["ok"]:
             err = reply["error"]
-            if err["type"] == "_Hung" and err["message"] in self.hung:
-                raise WorkerLost(self.hung[err["message"]], timed_out=True)
+            if err["type"] == "_Stopped" and err["message"] in self.stopped:
+                raise WorkerLost(self.stopped[err["message"]])
             if err["type"] == "NotImplementedError":  # a stub: no input would do better
                 raise NotImplementedYet(where, err["message"])
             raise SubmissionError(where, err["type"] or "Error",

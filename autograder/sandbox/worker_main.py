@@ -425,15 +425,16 @@ def _describe(exc, filename):
             "traceback": _student_traceback(exc, filename)}
 
 
-class _Hung(BaseException):
-    """A probe reached a student function that did not return earlier in this grading (a
-    BaseException: probes catch Exception to report what a function raised)."""
+class _Stopped(BaseException):
+    """A probe reached a student function the grader stopped earlier in this grading (no
+    return in time, too much memory; a BaseException: probes catch Exception to report what
+    a function raised)."""
 
 
 class _Tracked:
     """The student's module as probes see it: calling one of its functions records the
     function's name in the "running" mark (the parent reads it when a call does not return)
-    and refuses functions that did not return before. Classes and other attributes pass
+    and refuses functions the grader stopped before. Classes and other attributes pass
     through unchanged; setting an attribute sets it on the module."""
 
     def __init__(self, module, worker):
@@ -462,7 +463,7 @@ class _Worker:
         self.module = self.probes = self.torch = None
         self.filename = os.path.abspath(paths["submission"])
         self.probes_file = paths["probes"]
-        self.running, self.hung, self.refused = "", set(), None
+        self.running, self.stopped, self.refused = "", set(), None
         self.mark = None
         if cfg.get("mark_fd") is not None:
             self.mark = mmap.mmap(int(cfg["mark_fd"]), 0)
@@ -479,9 +480,9 @@ class _Worker:
     def tracked(self, name, fn):
         @functools.wraps(fn)
         def run(*args, **kwargs):
-            if name in self.hung:
+            if name in self.stopped:
                 self.refused = name
-                raise _Hung(name)
+                raise _Stopped(name)
             outer = self._run_as(name)
             try:
                 return fn(*args, **kwargs)
@@ -551,7 +552,7 @@ class _Worker:
         if self.torch is None and "torch" in sys.modules:
             self._setup_torch()
         fn = getattr(self.probes, msg["name"])
-        self.hung = {h for h in msg.get("hung", ()) if type(h) is str}
+        self.stopped = {h for h in msg.get("stopped", ()) if type(h) is str}
         return fn(_Tracked(self.module, self), **self._args(msg["kwargs"]))
 
     def handle(self, msg):
@@ -564,7 +565,7 @@ class _Worker:
         except BaseException as exc:  # student code may raise anything, SystemExit included
             out = {"ok": False, "error": _describe(exc, self.filename)}
         if self.refused is not None:  # whatever the probe made of it
-            out = {"ok": False, "error": {"type": "_Hung", "message": self.refused,
+            out = {"ok": False, "error": {"type": "_Stopped", "message": self.refused,
                                           "traceback": ""}}
         out["nonce"] = msg.get("nonce")
         out["seconds"] = time.perf_counter() - start
