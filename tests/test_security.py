@@ -32,6 +32,7 @@ import pytest
 
 from autograder.release import strip_solutions
 from autograder.sandbox.process import pids_of_uid
+from memory_box import MemoryBox
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACKS = ROOT / "tests" / "submissions" / "attacks"
@@ -82,7 +83,7 @@ EXPECT = {
     "memory_4gb": (STUB, ["affine_forward raised MemoryError: ran out of memory (limit "], []),
     "memory_creep": (STUB, ["affine_forward raised MemoryError: ran out of memory (limit "], []),
     "memory_shared": (STUB, ["affine_forward raised OSError: ran out of memory (limit "], []),
-    "memory_to_the_limit": (STUB, ["ran out of memory (limit ", "during affine_forward"], []),
+    "memory_to_the_limit": (STUB, ["affine_forward ran out of memory (limit "], []),
     "big_file": (STUB, ["file size limit (4 MiB) exceeded"], []),
     "fill_disk": (STUB, ["limit", "exceeded"], []),
     "print_flood": (STUB, ["more bytes of output dropped"], []),
@@ -90,13 +91,21 @@ EXPECT = {
                               "during affine_forward"], []),
     # non-data returns, oversized replies
     "hostile_objects": (STUB, ["affine_forward raised InvalidReturn"], []),
-    "duck_arrays": (TRIVIAL, ["DUCK"], []),
-    "garbage_values": (TRIVIAL, ["GARBAGE"], []),
+    "duck_arrays": (TRIVIAL, ["got a DuckArray object", "got a AlwaysEqual object"], []),
+    "garbage_values": (TRIVIAL, ["NaN/inf value(s)"], []),
     "huge_return": (STUB, ["over the limit of 8 MiB"], []),
     "many_values": (STUB, ["more than 1000000 values in one message"], []),
     # the network
     "network": (STUB, ["NET-BLOCKED"], ["NET-OPEN"]),
 }
+#: attacks that must earn exactly 0 with every test failed, and their bound on the grading's
+#: execution_time (s): the hangs end long before every test could wait for its own timeout
+#: (8 tests x 2 s > total_timeout_s), the import hang after load_timeout_s
+ZERO = {"hang_everywhere": 12, "loop_in_call": 12, "loop_at_import": 10 + 8,
+        "duck_arrays": None, "garbage_values": None, "memory_to_the_limit": None}
+#: graded in a 768 MB memory cgroup with the real exercise limits (test_memory_hog_stays_in_
+#: the_box), not with the small limits of the others: filling the box takes seconds
+BOXED = {"memory_to_the_limit"}
 #: outcomes that need the private filesystem view (namespaces): where the worker could write
 NAMESPACE_ONLY = {
     "forge_results_file": (["BLOCKED:/sandbox/results.json (Read-only file system)",
@@ -221,8 +230,8 @@ NEEDS_NAMESPACES = {"fill_disk"}
 def graded(course, tmp_path_factory, isolation):
     """Every attack, the two baselines and the 20 reference runs, graded once."""
     out_dir = tmp_path_factory.mktemp("graded")
-    jobs = {name: ATTACKS / f"{name}.py" for name in EXPECT
-            if isolation == "namespaces" or name not in NEEDS_NAMESPACES}
+    jobs = {name: ATTACKS / f"{name}.py" for name in EXPECT if name not in BOXED
+            and (isolation == "namespaces" or name not in NEEDS_NAMESPACES)}
     jobs[TRIVIAL] = ATTACKS / f"{TRIVIAL}.py"
     jobs[STUB] = course["stub"]
     link = out_dir / "link.py"
@@ -283,7 +292,11 @@ def test_baselines_are_graded_normally(graded):
 
 
 @pytest.mark.parametrize("name", sorted(EXPECT))
-def test_attack(name, graded, course, isolation):
+def test_attack(name, graded, boxed, course, isolation):
+    if name in BOXED:
+        if boxed is None:
+            pytest.skip("no memory cgroup can be made here (needs root and cgroup v1/v2)")
+        graded = {**graded, name: boxed["backprop"][0]}
     if name not in graded:
         pytest.skip(f"{name} needs the private filesystem view (isolation here: {isolation})")
     g = graded[name]
@@ -299,8 +312,13 @@ def test_attack(name, graded, course, isolation):
     assert _passed(g.results) <= _passed(base), \
         f"passed tests its honest content fails: {_passed(g.results) - _passed(base)}"
     # bounded time
-    assert g.results["execution_time"] <= LIMITS["total_timeout_s"] + 10
-    assert g.seconds <= LIMITS["total_timeout_s"] + SLACK_S
+    total = 300 if name in BOXED else LIMITS["total_timeout_s"]
+    assert g.results["execution_time"] <= total + 10
+    assert g.seconds <= total + SLACK_S
+    if name in ZERO:
+        assert g.results["score"] == 0 and not _passed(g.results)
+        if ZERO[name] is not None:
+            assert g.results["execution_time"] <= ZERO[name], g.results["execution_time"]
     # a clear message; what the attack reported about itself
     text = g.text
     if name in NAMESPACE_ONLY and isolation == "namespaces":
@@ -320,6 +338,64 @@ def test_attack(name, graded, course, isolation):
     for uid in map(int, re.findall(r"ATTACK-UID=(\d+)", text)):
         assert pids_of_uid(uid) == [], f"processes of uid {uid} survived"
     assert len(g.text) < 200_000
+
+
+#: the box of a whole grading (parent + worker + its /tmp), as Gradescope's container
+BOX_MB = 768
+#: exercise -> a task to grade: backprop's parent is small, depth's holds torch
+BOX_TASKS = {"backprop": "affine", "depth": "clip_grad_norm_"}
+
+
+@pytest.fixture(scope="module")
+def boxed(tmp_path_factory):
+    """memory_to_the_limit graded for two exercises, each run (grader, worker, everything)
+    inside its own memory cgroup of BOX_MB, with the exercise's real limits; None when no
+    cgroup can be made here. exercise -> (Graded, peak MB of the box, OOM kills in it)."""
+    probe = MemoryBox.create(BOX_MB)
+    if probe is None:
+        return None
+    probe.remove()
+    out_dir = tmp_path_factory.mktemp("boxed")
+
+    def one(exercise):
+        box = MemoryBox.create(BOX_MB)
+        job = out_dir / exercise
+        job.mkdir()
+        shutil.copyfile(ATTACKS / "memory_to_the_limit.py", job / f"{exercise}.py")
+        env = dict(os.environ)
+        env.pop("DLCOURSE_ROOT", None)
+        start = time.monotonic()
+        try:
+            proc = box.run([sys.executable, "-m", "autograder", "grade", exercise,
+                            f"{exercise}.py", "-o", "results.json", "--task",
+                            BOX_TASKS[exercise]], env=env, cwd=job, capture_output=True,
+                           text=True, timeout=400)
+            text = (job / "results.json").read_text() if (job / "results.json").exists() else ""
+            graded = Graded(proc.returncode, time.monotonic() - start,
+                            json.loads(text) if text else {}, text, proc.stdout, proc.stderr)
+            return exercise, (graded, box.peak_mb(), box.oom_kills())
+        finally:
+            box.remove()
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(pool.map(one, BOX_TASKS))
+
+
+@pytest.mark.parametrize("exercise", sorted(BOX_TASKS))
+def test_memory_hog_stays_in_the_box(boxed, exercise):
+    """A submission that takes all the memory it can is graded inside a 768 MB box: the
+    grader finishes and writes results.json, every test fails with "ran out of memory", and
+    the kernel never had to kill anything (the engine's limits held first)."""
+    if boxed is None:
+        pytest.skip("no memory cgroup can be made here (needs root and cgroup v1/v2)")
+    g, peak, oom_kills = boxed[exercise]
+    assert g.rc == 0, g.stderr[-3000:]
+    _check_gradescope_format(g.results)
+    assert g.results["tests"] and g.results["score"] == 0
+    for t in g.results["tests"]:
+        assert "ran out of memory (limit " in t["output"], t["output"]
+    assert oom_kills == 0 and peak <= BOX_MB
+    print(f"{exercise}: box peak {peak:.0f} MB, {g.seconds:.1f} s")
 
 
 def test_forged_results_never_replace_the_graders(graded):
