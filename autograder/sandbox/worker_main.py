@@ -437,24 +437,26 @@ class _Tracked:
     and refuses functions the grader stopped before. Classes and other attributes pass
     through unchanged; setting an attribute sets it on the module."""
 
+    __slots__ = ("_dlc_module", "_dlc_worker")  # no instance dict: every name is the module's
+
     def __init__(self, module, worker):
-        object.__setattr__(self, "_module", module)
-        object.__setattr__(self, "_worker", worker)
+        object.__setattr__(self, "_dlc_module", module)
+        object.__setattr__(self, "_dlc_worker", worker)
 
     def __getattr__(self, name):
-        value = getattr(self._module, name)
+        value = getattr(self._dlc_module, name)
         if isinstance(value, types.FunctionType):
-            return self._worker.tracked(name, value)
+            return self._dlc_worker.tracked(name, value)
         return value
 
     def __setattr__(self, name, value):
-        setattr(self._module, name, value)
+        setattr(self._dlc_module, name, value)
 
     def __delattr__(self, name):
-        delattr(self._module, name)
+        delattr(self._dlc_module, name)
 
     def __dir__(self):
-        return dir(self._module)
+        return dir(self._dlc_module)
 
 
 class _Worker:
