@@ -427,13 +427,14 @@ def test_rlimits_are_applied(sandbox):
             out["nice"] = os.getpriority(os.PRIO_PROCESS, 0)
             out["oom"] = int(open("/proc/self/oom_score_adj").read())
             out["vm"] = {line.split(":")[0]: int(line.split()[1]) * 1024
-                         for line in open("/proc/self/status") if line.startswith("Vm")}
+                         for line in open("/proc/self/status")
+                         if line.startswith(("Vm", "Rss"))}
             return out
     """, memory_mb=300, file_size_mb=3, cpu_s=40, open_files=100)
     got = sub.call("limits")
     # the worker may grow by its budget minus what it held when the student's file was loaded
     vm, mb = got["vm"], 2**20
-    room = 300 * mb - vm["VmRSS"]
+    room = 300 * mb - vm["RssAnon"] - vm["RssShmem"]  # the memory it holds: not its file pages
     assert got["RLIMIT_DATA"][0] == got["RLIMIT_DATA"][1]
     assert abs(got["RLIMIT_DATA"][0] - vm["VmData"] - room) < 8 * mb
     assert abs(got["RLIMIT_AS"][0] - vm["VmSize"] - room - ADDRESS_SLACK_MB * mb) < 8 * mb

@@ -390,17 +390,19 @@ class WorkerProcess:
         self.kill()
 
     def _over_budget(self) -> bool:
-        """Whether the worker holds more resident memory than its budget. The heap and
-        address-space limits stop most growth inside the worker; this catches what they let
-        through (shared mappings fit in the address-space slack) within WATCH_S."""
+        """Whether the worker holds more memory than its budget (anonymous + shared memory:
+        what the box cannot reclaim; its file pages are mostly the libraries the parent maps
+        too). The heap and address-space limits stop most growth inside the worker; this
+        catches what they let through (shared mappings fit in the address-space slack)."""
+        held = 0
         try:
             with open(f"/proc/{self.proc.pid}/status") as fh:
                 for line in fh:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1]) > self.memory_mb * 1024
+                    if line.startswith(("RssAnon:", "RssShmem:")):
+                        held += int(line.split()[1])
         except (OSError, ValueError, IndexError):
-            pass
-        return False
+            return False
+        return held > self.memory_mb * 1024
 
     def running(self) -> str:
         """The student function the worker says it is in ("" outside one; the worker

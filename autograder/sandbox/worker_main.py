@@ -286,13 +286,13 @@ def _protect_by_permissions(paths, report):
 
 
 def _vm_mb():
-    """{"VmRSS", "VmData", "VmSize"} of this process in MB (empty without /proc)."""
+    """{"RssAnon", "RssShmem", "VmData", "VmSize"} of this process in MB (empty without /proc)."""
     out = {}
     try:
         with open("/proc/self/status") as fh:
             for line in fh:
                 key = line.split(":", 1)[0]
-                if key in ("VmRSS", "VmData", "VmSize"):
+                if key in ("RssAnon", "RssShmem", "VmData", "VmSize"):
                     out[key] = int(line.split()[1]) / 1024
     except OSError:
         pass
@@ -301,12 +301,13 @@ def _vm_mb():
 
 def _cap_growth(cfg):
     """Before the student's file runs: let the worker grow by what is left of its budget
-    (memory_mb minus what it holds now, numpy/torch/probes loaded). Its heap limit becomes
-    VmData + that, its address space (when derived) VmSize + that + ADDRESS_SLACK_MB."""
+    (memory_mb minus the memory it holds now, anonymous + shared, with numpy/torch/probes
+    loaded). Its heap limit becomes VmData + that, its address space (when derived) VmSize +
+    that + ADDRESS_SLACK_MB."""
     vm = _vm_mb()
-    if len(vm) < 3:
+    if len(vm) < 4:
         return
-    growth = max(0.0, int(cfg["memory_mb"]) - vm["VmRSS"])
+    growth = max(0.0, int(cfg["memory_mb"]) - vm["RssAnon"] - vm["RssShmem"])
     _setrlimit(resource.RLIMIT_DATA, int((vm["VmData"] + growth) * 2**20))
     if int(cfg["limits"].get("virtual_mb", 0)) == 0 and not os.path.exists("/dev/nvidiactl"):
         _setrlimit(resource.RLIMIT_AS, int((vm["VmSize"] + growth + ADDRESS_SLACK_MB) * 2**20))
