@@ -238,13 +238,19 @@ def graded(course, tmp_path_factory, isolation):
     link.symlink_to(course["root"] / "solutions" / "backprop.py")
     jobs["symlink_to_solution"] = link
     jobs["missing_file"] = out_dir / "nowhere.py"
+    can_box = MemoryBox.create(BOX_MB)
+    if can_box is not None:
+        can_box.remove()
     start = time.monotonic()
     with ThreadPoolExecutor(JOBS) as pool:
         reference = pool.submit(_reference_loop)
+        boxes = {ex: pool.submit(_grade_in_box, ex, out_dir)
+                 for ex in (BOX_TASKS if can_box is not None else ())}
         futures = {name: pool.submit(_grade, course, name, path, out_dir)
                    for name, path in jobs.items()}
         results = {name: f.result() for name, f in futures.items()}
         results["reference"] = reference.result()
+        results["boxed"] = {ex: f.result() for ex, f in boxes.items()} if boxes else None
     results["wall"] = time.monotonic() - start
     print("\n".join(f"{name}: {g.seconds:.1f} s" for name, g in results.items()
                     if isinstance(g, Graded)))
@@ -346,39 +352,34 @@ BOX_MB = 768
 BOX_TASKS = {"backprop": "affine", "depth": "clip_grad_norm_"}
 
 
+def _grade_in_box(exercise: str, out_dir: Path):
+    """memory_to_the_limit graded for ``exercise`` (one task, the exercise's real limits), the
+    grader and all it starts inside a fresh memory cgroup of BOX_MB:
+    (Graded, peak MB of the box, OOM kills in it)."""
+    box = MemoryBox.create(BOX_MB)
+    job = out_dir / f"box-{exercise}"
+    job.mkdir()
+    shutil.copyfile(ATTACKS / "memory_to_the_limit.py", job / f"{exercise}.py")
+    env = dict(os.environ)
+    env.pop("DLCOURSE_ROOT", None)
+    start = time.monotonic()
+    try:
+        proc = box.run([sys.executable, "-m", "autograder", "grade", exercise, f"{exercise}.py",
+                        "-o", "results.json", "--task", BOX_TASKS[exercise]], env=env, cwd=job,
+                       capture_output=True, text=True, timeout=400)
+        out = job / "results.json"
+        text = out.read_text() if out.exists() else ""
+        graded = Graded(proc.returncode, time.monotonic() - start,
+                        json.loads(text) if text else {}, text, proc.stdout, proc.stderr)
+        return graded, box.peak_mb(), box.oom_kills()
+    finally:
+        box.remove()
+
+
 @pytest.fixture(scope="module")
-def boxed(tmp_path_factory):
-    """memory_to_the_limit graded for two exercises, each run (grader, worker, everything)
-    inside its own memory cgroup of BOX_MB, with the exercise's real limits; None when no
-    cgroup can be made here. exercise -> (Graded, peak MB of the box, OOM kills in it)."""
-    probe = MemoryBox.create(BOX_MB)
-    if probe is None:
-        return None
-    probe.remove()
-    out_dir = tmp_path_factory.mktemp("boxed")
-
-    def one(exercise):
-        box = MemoryBox.create(BOX_MB)
-        job = out_dir / exercise
-        job.mkdir()
-        shutil.copyfile(ATTACKS / "memory_to_the_limit.py", job / f"{exercise}.py")
-        env = dict(os.environ)
-        env.pop("DLCOURSE_ROOT", None)
-        start = time.monotonic()
-        try:
-            proc = box.run([sys.executable, "-m", "autograder", "grade", exercise,
-                            f"{exercise}.py", "-o", "results.json", "--task",
-                            BOX_TASKS[exercise]], env=env, cwd=job, capture_output=True,
-                           text=True, timeout=400)
-            text = (job / "results.json").read_text() if (job / "results.json").exists() else ""
-            graded = Graded(proc.returncode, time.monotonic() - start,
-                            json.loads(text) if text else {}, text, proc.stdout, proc.stderr)
-            return exercise, (graded, box.peak_mb(), box.oom_kills())
-        finally:
-            box.remove()
-
-    with ThreadPoolExecutor(2) as pool:
-        return dict(pool.map(one, BOX_TASKS))
+def boxed(graded):
+    """exercise -> (Graded, box peak MB, OOM kills), or None where no cgroup can be made."""
+    return graded["boxed"]
 
 
 @pytest.mark.parametrize("exercise", sorted(BOX_TASKS))
