@@ -261,6 +261,9 @@ class WorkerProcess:
         #: the worker's memory budget, from the box and this process's footprint now
         self.parent_mb = resident_mb()
         self.memory_mb = self.limits.worker_memory_mb(self.parent_mb)
+        #: watched only where its address space is limited too (not on a GPU machine, where
+        #: a CUDA context alone holds hundreds of MB; docs/SECURITY.md)
+        self.watch_memory = self.limits.virtual_mb == 0 and not os.path.exists("/dev/nvidiactl")
         self.report: dict = {}
         self.proc = None
         self.wfd = self.rfd = -1
@@ -394,6 +397,8 @@ class WorkerProcess:
         what the box cannot reclaim; its file pages are mostly the libraries the parent maps
         too). The heap and address-space limits stop most growth inside the worker; this
         catches what they let through (shared mappings fit in the address-space slack)."""
+        if not self.watch_memory:
+            return False
         held = 0
         try:
             with open(f"/proc/{self.proc.pid}/status") as fh:
