@@ -3,6 +3,7 @@
 ``expect_no_device_bug`` runs the exercise's ``device_probe`` probe (built on
 ``probe_tools.check_devices``; it returns {"ok", "problem", "plain_error"}) and fails with its
 message. ``parity_device`` picks the device of the GPU-vs-CPU parity tests.
+``deterministic_torch`` sets the parent's torch up as grading needs it.
 """
 from __future__ import annotations
 
@@ -38,3 +39,13 @@ def parity_device() -> str:
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     return "cuda"
+
+
+def deterministic_torch():
+    """One thread and deterministic eager kernels, as ``torch.use_deterministic_algorithms(True)``
+    gives them but without its import of the compiler stack (inductor, dynamo, sympy: ~70 MB
+    of the grading box for a flag of ``torch.compile``, which grading does not use). Returns torch."""
+    import torch
+    torch.set_num_threads(1)
+    torch._C._set_deterministic_algorithms(True, warn_only=False)
+    return torch

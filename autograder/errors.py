@@ -23,8 +23,10 @@ class WorkerLost(BaseException):
     restarts the worker for the next test.
     """
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, timed_out: bool = False, over_memory: bool = False):
         self.message = message
+        self.timed_out = timed_out  # no reply in time
+        self.over_memory = over_memory  # stopped for holding more memory than its budget
         super().__init__(message)
 
 

@@ -175,6 +175,8 @@ def run_tests(exercise: Exercise, proxy: SubmissionProxy, *, suites=SUITES,
         sys.path.insert(0, str(exercise.folder))  # tests import the exercise's strategies.py
     args = [*paths, "--rootdir", str(exercise.folder), "-p", "no:cacheprovider",
             "--import-mode=importlib", "--assert=plain", "-o", "addopts=", "-o", "python_files=test_*.py",
+            "--tb=native",  # failures are reported from the exception; pytest's long repr of
+            # every frame's arguments cost seconds per failed test
             "-W", "ignore::pytest.PytestAssertRewriteWarning", "-c", os.devnull]
     if seed is not None:
         args.append(f"--hypothesis-seed={seed}")

@@ -113,6 +113,8 @@ def to_plain(value, *, _depth: int = 0, _torch=None):
     if t is TensorData:
         return {"__tensor__": _array_to_b64(np.asarray(value.array)), "dtype": value.dtype,
                 "device": value.device, "requires_grad": value.requires_grad}
+    if t in (list, tuple, dict) and len(value) > MAX_VALUES:  # refused before the work of
+        raise WireError(f"more than {MAX_VALUES} values in one message")  # encoding it
     if t in (list, tuple):
         key = "__list__" if t is list else "__tuple__"
         return {key: [to_plain(v, _depth=_depth + 1, _torch=_torch) for v in value]}

@@ -69,3 +69,26 @@ def test_integration_tests_are_named_and_cheap(exercise):
         assert config.integration == title.startswith("Integration:"), (name, title)
         if config.integration:
             assert config.points <= 1, f"{name}: an integration test carries few points"
+
+
+#: resident MB measured when the worker starts (docs/SECURITY.md, "Limits"), rounded up:
+#: the grader (pytest, hypothesis, tests, reference; torch when the tests use it) and the
+#: worker before the student's file (numpy, probes; torch when ``uses_torch``)
+GRADER_MB = {False: 70, True: 260}
+WORKER_MB = {False: 40, True: 230}
+STUDENT_ROOM_MB = 64  # what the student's code may at least allocate
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_limits_fit_the_box(exercise):
+    """The exercise states its box, and parent + worker + the worker's /tmp fit in it with room
+    left for the student's code (an explicit memory_mb must fit too)."""
+    text = (exercise.folder / "exercise.toml").read_text()
+    assert re.search(r"^box_mb\s*=", text, re.M), \
+        "state box_mb in [limits] (docs/SECURITY.md, 'Memory: one budget for the box')"
+    lim = exercise.limits
+    grader = GRADER_MB[exercise.uses_torch]
+    worker = lim.worker_memory_mb(grader)
+    assert grader + worker + 1.25 * lim.disk_mb + lim.reserve_mb <= lim.box_mb
+    assert worker - WORKER_MB[exercise.uses_torch] >= STUDENT_ROOM_MB
+    assert lim.hung_call_timeout_s <= lim.call_timeout_s <= lim.total_timeout_s

@@ -27,11 +27,11 @@ from hypothesis import given, settings, strategies as st
 from autograder import wire
 from autograder.errors import SubmissionError, WorkerLost
 from autograder.sandbox import worker_main
-from autograder.sandbox.limits import Limits
+from autograder.sandbox.limits import MIN_WORKER_MB, Limits, resident_mb
 from autograder.sandbox.process import (UID_RANGE, SandboxSpec, WorkerProcess, kill_tree,
                                         kill_uid, pids_of_uid, python_paths)
 from autograder.sandbox.proxy import SubmissionProxy
-from autograder.sandbox.worker_main import SYSTEM_DIRS
+from autograder.sandbox.worker_main import ADDRESS_SLACK_MB, SYSTEM_DIRS
 
 REPO = Path(__file__).resolve().parents[1]
 IS_ROOT = os.geteuid() == 0
@@ -193,7 +193,12 @@ def test_wire_from_plain_raises_only_wire_errors(obj):
 
 def test_limits_validation_and_defaults():
     d = Limits()
-    assert d.memory_mb <= 768 and d.total_timeout_s <= 600 and not d.network
+    assert d.box_mb == 768 and d.memory_mb == 0 and d.total_timeout_s <= 600 and not d.network
+    # the worker gets what the box leaves: box - parent - 1.25 * disk (/tmp in memory) - reserve
+    assert d.worker_memory_mb(parent_mb=100) == 768 - 100 - 1.25 * 64 - 96
+    assert Limits(box_mb=2048).worker_memory_mb(parent_mb=100) == 2048 - 100 - 80 - 96
+    assert Limits(memory_mb=300).worker_memory_mb(parent_mb=700) == 300  # an override
+    assert d.worker_memory_mb(parent_mb=760) == MIN_WORKER_MB
     assert Limits.from_table({"memory_mb": 256, "network": True}).network
     for bad in ({"nope": 1}, {"memory_mb": -1}, {"network": 1}, {"call_timeout_s": "10"},
                 {"processes": True}):
@@ -213,11 +218,15 @@ def sandbox(tmp_path):
     """make(source, **limits) -> SubmissionProxy for a module ``mod`` holding ``source``."""
     made = []
 
-    def make(source, hide=(), isolate=True, **limits):
+    def make(source, hide=(), isolate=True, probes=None, **limits):
         path = tmp_path / f"mod{len(made)}.py"
         path.write_text(textwrap.dedent(source))
+        probes_path = None
+        if probes is not None:
+            probes_path = tmp_path / f"probes{len(made)}.py"
+            probes_path.write_text(textwrap.dedent(probes))
         spec = SandboxSpec(submission=path, module="mod", hide=tuple(hide), isolate=isolate,
-                           limits=Limits(**{**LIMITS, **limits}))
+                           probes=probes_path, limits=Limits(**{**LIMITS, **limits}))
         proxy = SubmissionProxy(spec)
         made.append(proxy)
         return proxy
@@ -275,10 +284,73 @@ def test_timeout_kills_and_restarts_the_worker(sandbox):
     """, call_timeout_s=1)
     first = sub.call("pid")
     start = time.monotonic()
-    with pytest.raises(WorkerLost, match=r"timed out after 1 s in spin"):
+    with pytest.raises(WorkerLost, match=r"^spin did not return within 1 s: an infinite loop\?$"):
         sub.call("spin")
     assert time.monotonic() - start < 10
     assert sub.call("pid") != first and sub.restarts == 1
+
+
+def test_a_function_that_hung_is_not_called_again(sandbox):
+    sub = sandbox("""
+        def spin():
+            while True:
+                pass
+        def spin_too():
+            while True:
+                pass
+        def ok():
+            return 1
+    """, call_timeout_s=2, hung_call_timeout_s=0.5)
+    with pytest.raises(WorkerLost) as first:
+        sub.call("spin")
+    start = time.monotonic()
+    with pytest.raises(WorkerLost) as again:
+        sub.call("spin")
+    assert again.value.message == first.value.message and time.monotonic() - start < 0.2
+    assert sub.call("ok") == 1 and sub.restarts == 1
+    start = time.monotonic()  # once one function hung, later calls get the shorter limit
+    with pytest.raises(WorkerLost, match=r"^spin_too did not return within 0.5 s: an infinite "
+                                         r"loop\? \(once a function has not returned"):
+        sub.call("spin_too")
+    assert time.monotonic() - start < 2
+
+
+def test_a_probe_that_hangs_is_charged_to_the_student_function_running(sandbox):
+    sub = sandbox("""
+        def fast(x):
+            return x + 1
+        def slow(x):
+            while True:
+                pass
+        class Model:
+            def run(self):
+                while True:
+                    pass
+    """, probes="""
+        def both(sub, x):
+            return sub.fast(x), sub.slow(x)
+        def catches(sub, x):
+            try:
+                return sub.slow(x)
+            except Exception:
+                return "caught"
+        def fast_only(sub, x):
+            return sub.fast(x)
+        def method(sub):
+            return sub.Model().run()
+    """, call_timeout_s=1)
+    with pytest.raises(WorkerLost, match=r"^slow did not return within 1 s"):
+        sub.probe("both", x=1)
+    start = time.monotonic()
+    for ask in (lambda: sub.probe("catches", x=1), lambda: sub.call("slow", 1)):
+        with pytest.raises(WorkerLost, match=r"^slow did not return within 1 s"):
+            ask()
+    assert time.monotonic() - start < 1
+    assert sub.probe("fast_only", x=1) == 2 and sub.call("fast", 2) == 3
+    # a method is no module function: the probe (or its ``_where``) is charged
+    with pytest.raises(WorkerLost, match=r"^Model.run did not return within"):
+        sub.probe("method", _where="Model.run")
+    assert set(sub.stopped) == {"slow", "Model.run"}
 
 
 def test_crash_restarts_the_worker(sandbox):
@@ -307,8 +379,8 @@ def test_load_failures_are_remembered(sandbox, monkeypatch):
 
 def test_import_hang_is_remembered_and_reported(sandbox):
     sub = sandbox("while True:\n    pass\n", load_timeout_s=2)
-    with pytest.raises(WorkerLost, match=r"could not import your file: timed out after 2 s "
-                                         r"in importing mod.py"):
+    with pytest.raises(WorkerLost, match=r"could not import your file: importing mod.py did "
+                                         r"not finish within 2 s: an infinite loop at import"):
         sub.call("f")
     start = time.monotonic()
     with pytest.raises(WorkerLost, match="could not import your file"):
@@ -354,11 +426,21 @@ def test_rlimits_are_applied(sandbox):
             out = {n: resource.getrlimit(getattr(resource, n)) for n in names}
             out["nice"] = os.getpriority(os.PRIO_PROCESS, 0)
             out["oom"] = int(open("/proc/self/oom_score_adj").read())
+            out["vm"] = {line.split(":")[0]: int(line.split()[1]) * 1024
+                         for line in open("/proc/self/status")
+                         if line.startswith(("Vm", "Rss"))}
             return out
     """, memory_mb=300, file_size_mb=3, cpu_s=40, open_files=100)
     got = sub.call("limits")
-    assert got["RLIMIT_DATA"] == (300 * 2**20, 300 * 2**20)
-    assert got["RLIMIT_AS"] == ((300 + 1024) * 2**20,) * 2
+    # the worker may grow by its budget minus what it held when the student's file was loaded
+    vm, mb = got["vm"], 2**20
+    room = 300 * mb - vm["RssAnon"] - vm["RssShmem"]  # the memory it holds: not its file pages
+    assert got["RLIMIT_DATA"][0] == got["RLIMIT_DATA"][1]
+    assert abs(got["RLIMIT_DATA"][0] - vm["VmData"] - room) < 8 * mb
+    assert abs(got["RLIMIT_AS"][0] - vm["VmSize"] - room - ADDRESS_SLACK_MB * mb) < 8 * mb
+    explicit = sandbox("import resource\ndef f():\n    return resource.getrlimit("
+                       "resource.RLIMIT_AS)\n", virtual_mb=1500)
+    assert explicit.call("f") == [1500 * mb] * 2 or explicit.call("f") == (1500 * mb,) * 2
     assert got["RLIMIT_FSIZE"] == (3 * 2**20,) * 2 and got["RLIMIT_CPU"] == (40, 45)
     assert got["RLIMIT_CORE"] == (0, 0) and got["RLIMIT_NOFILE"] == (100, 100)
     assert got["nice"] >= 10 and got["oom"] == 1000
@@ -372,8 +454,37 @@ def test_memory_limit_gives_a_clear_message(sandbox):
         def big():
             return np.ones(2**31, dtype=np.uint8)
     """, memory_mb=256)
-    with pytest.raises(SubmissionError, match=r"memory limit \(256 MiB\) exceeded"):
+    with pytest.raises(SubmissionError, match=r"ran out of memory \(limit 256 MB\)"):
         sub.call("big")
+
+
+def test_memory_beyond_the_budget_is_stopped_once(sandbox):
+    """A shared mapping (not heap) within the address-space slack but over the budget: the
+    parent stops the worker, names the function, and does not call it again."""
+    sub = sandbox("""
+        import mmap
+        import numpy as np
+        def hog():
+            m = mmap.mmap(-1, 300 * 2**20)
+            np.frombuffer(m, dtype=np.uint8).fill(1)
+            return len(m)
+        def ok():
+            return 1
+    """, memory_mb=160, call_timeout_s=60)
+    with pytest.raises(WorkerLost, match=r"^hog ran out of memory \(limit 160 MB\)"):
+        sub.call("hog")
+    start = time.monotonic()
+    with pytest.raises(WorkerLost, match=r"^hog ran out of memory"):
+        sub.call("hog")
+    assert time.monotonic() - start < 0.2 and sub.call("ok") == 1
+
+
+def test_the_worker_gets_what_the_box_leaves(sandbox):
+    sub = sandbox("def f():\n    return 1\n", memory_mb=0, box_mb=900, reserve_mb=50,
+                  disk_mb=8)
+    assert sub.call("f") == 1
+    parent = resident_mb()
+    assert abs(sub.memory_mb - (900 - parent - 10 - 50)) < 16
 
 
 def test_reply_size_is_limited(sandbox):
@@ -431,7 +542,7 @@ def test_parent_never_blocks_on_a_worker_that_stops_reading(sandbox):
     """, call_timeout_s=2)
     assert sub.call("stop_reading") == "ok"
     start = time.monotonic()
-    with pytest.raises(WorkerLost, match="timed out after 2 s in f"):
+    with pytest.raises(WorkerLost, match="f did not return within 2 s"):
         sub.call("f", np.zeros(4 * 2**20))  # 32 MB: far more than a pipe holds
     assert time.monotonic() - start < 10
 
@@ -589,7 +700,7 @@ def test_fork_bomb_leaves_no_process_behind(sandbox):
                 except OSError:
                     pass
     """, call_timeout_s=2, processes=8)
-    with pytest.raises(WorkerLost, match="timed out after 2 s in bomb"):
+    with pytest.raises(WorkerLost, match="bomb did not return within 2 s"):
         sub.call("bomb")
     uid = sub.sandbox_report["uid"]
     sub.close()
@@ -724,7 +835,7 @@ NOT_ROOT_SCRIPT = """
 import json, os, sys, time
 from pathlib import Path
 from autograder.errors import WorkerLost
-from autograder.sandbox.limits import Limits
+from autograder.sandbox.limits import MIN_WORKER_MB, Limits, resident_mb
 from autograder.sandbox.process import SandboxSpec
 from autograder.sandbox.proxy import SubmissionProxy
 folder = Path(sys.argv[1])
@@ -788,6 +899,6 @@ def test_not_started_as_root_limits_only_and_children_are_killed():
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["uid"] == nobody and len(out["children"]) == 3
-    assert out["lost"] == "timed out after 2 s in spin"
+    assert out["lost"] == "spin did not return within 2 s: an infinite loop?"
     assert out["alive"] == []
     assert any("not started as root" in w for w in out["warnings"])

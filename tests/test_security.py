@@ -32,14 +32,15 @@ import pytest
 
 from autograder.release import strip_solutions
 from autograder.sandbox.process import pids_of_uid
+from memory_box import MemoryBox
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACKS = ROOT / "tests" / "submissions" / "attacks"
 EXERCISE = "01-backprop"
 TASK = "affine"
-LIMITS = {"call_timeout_s": 2, "load_timeout_s": 10, "total_timeout_s": 15, "memory_mb": 512,
-          "file_size_mb": 4, "disk_mb": 16, "processes": 8, "output_kb": 8, "cpu_s": 60,
-          "max_frame_mb": 8}
+LIMITS = {"call_timeout_s": 2, "hung_call_timeout_s": 1, "load_timeout_s": 10,
+          "total_timeout_s": 15, "box_mb": 768, "file_size_mb": 4, "disk_mb": 16, "processes": 8,
+          "output_kb": 8, "cpu_s": 60, "max_frame_mb": 8}
 SLACK_S = 30  # interpreter start, test collection and clean-up on a busy 2-core machine
 JOBS = 4
 
@@ -70,15 +71,19 @@ EXPECT = {
     "kill_own_processes": (STUB, ["the worker was killed", "during affine_forward"], []),
     "base_exceptions": (STUB, ["affine_forward raised SystemExit"], []),
     # resource abuse
-    "loop_at_import": (STUB, ["could not import your file: ", "importing backprop.py"], []),
-    "loop_in_call": (STUB, ["timed out after 2 s in affine_forward"], []),
-    "fork_bomb": (STUB, ["timed out after 2 s in affine_forward"], []),
+    "loop_at_import": (STUB, ["could not import your file: importing backprop.py did not "
+                              "finish within 10 s: an infinite loop at import?"], []),
+    "loop_in_call": (STUB, ["affine_forward did not return within 2 s: an infinite loop?"], []),
+    "hang_everywhere": (STUB, ["affine_forward did not return within 2 s: an infinite loop?"],
+                        []),
+    "fork_bomb": (STUB, ["affine_forward did not return within 2 s: an infinite loop?"], []),
     "fork_bomb_at_import": (STUB, ["could not import your file: ", "importing backprop.py"],
                             []),
     "spin_threads": (STUB, ["threads spinning"], []),
-    "memory_4gb": (STUB, ["memory limit (512 MiB) exceeded"], []),
-    "memory_creep": (STUB, ["memory limit (512 MiB) exceeded"], []),
-    "memory_shared": (STUB, ["memory limit (512 MiB) exceeded"], []),
+    "memory_4gb": (STUB, ["affine_forward raised MemoryError: ran out of memory (limit "], []),
+    "memory_creep": (STUB, ["affine_forward raised MemoryError: ran out of memory (limit "], []),
+    "memory_shared": (STUB, ["affine_forward raised OSError: ran out of memory (limit "], []),
+    "memory_to_the_limit": (STUB, ["affine_forward ran out of memory (limit "], []),
     "big_file": (STUB, ["file size limit (4 MiB) exceeded"], []),
     "fill_disk": (STUB, ["limit", "exceeded"], []),
     "print_flood": (STUB, ["more bytes of output dropped"], []),
@@ -86,11 +91,21 @@ EXPECT = {
                               "during affine_forward"], []),
     # non-data returns, oversized replies
     "hostile_objects": (STUB, ["affine_forward raised InvalidReturn"], []),
+    "duck_arrays": (TRIVIAL, ["got a DuckArray object", "got a AlwaysEqual object"], []),
+    "garbage_values": (TRIVIAL, ["NaN/inf value(s)"], []),
     "huge_return": (STUB, ["over the limit of 8 MiB"], []),
     "many_values": (STUB, ["more than 1000000 values in one message"], []),
     # the network
     "network": (STUB, ["NET-BLOCKED"], ["NET-OPEN"]),
 }
+#: attacks that must earn exactly 0 with every test failed, and their bound on the grading's
+#: execution_time (s): the hangs end long before every test could wait for its own timeout
+#: (8 tests x 2 s > total_timeout_s), the import hang after load_timeout_s
+ZERO = {"hang_everywhere": 12, "loop_in_call": 12, "loop_at_import": 10 + 8,
+        "duck_arrays": None, "garbage_values": None, "memory_to_the_limit": None}
+#: graded in a 768 MB memory cgroup with the real exercise limits (test_memory_hog_stays_in_
+#: the_box), not with the small limits of the others: filling the box takes seconds
+BOXED = {"memory_to_the_limit"}
 #: outcomes that need the private filesystem view (namespaces): where the worker could write
 NAMESPACE_ONLY = {
     "forge_results_file": (["BLOCKED:/sandbox/results.json (Read-only file system)",
@@ -215,21 +230,27 @@ NEEDS_NAMESPACES = {"fill_disk"}
 def graded(course, tmp_path_factory, isolation):
     """Every attack, the two baselines and the 20 reference runs, graded once."""
     out_dir = tmp_path_factory.mktemp("graded")
-    jobs = {name: ATTACKS / f"{name}.py" for name in EXPECT
-            if isolation == "namespaces" or name not in NEEDS_NAMESPACES}
+    jobs = {name: ATTACKS / f"{name}.py" for name in EXPECT if name not in BOXED
+            and (isolation == "namespaces" or name not in NEEDS_NAMESPACES)}
     jobs[TRIVIAL] = ATTACKS / f"{TRIVIAL}.py"
     jobs[STUB] = course["stub"]
     link = out_dir / "link.py"
     link.symlink_to(course["root"] / "solutions" / "backprop.py")
     jobs["symlink_to_solution"] = link
     jobs["missing_file"] = out_dir / "nowhere.py"
+    can_box = MemoryBox.create(BOX_MB)
+    if can_box is not None:
+        can_box.remove()
     start = time.monotonic()
     with ThreadPoolExecutor(JOBS) as pool:
         reference = pool.submit(_reference_loop)
+        boxes = {ex: pool.submit(_grade_in_box, ex, out_dir)
+                 for ex in (BOX_TASKS if can_box is not None else ())}
         futures = {name: pool.submit(_grade, course, name, path, out_dir)
                    for name, path in jobs.items()}
         results = {name: f.result() for name, f in futures.items()}
         results["reference"] = reference.result()
+        results["boxed"] = {ex: f.result() for ex, f in boxes.items()} if boxes else None
     results["wall"] = time.monotonic() - start
     print("\n".join(f"{name}: {g.seconds:.1f} s" for name, g in results.items()
                     if isinstance(g, Graded)))
@@ -277,7 +298,11 @@ def test_baselines_are_graded_normally(graded):
 
 
 @pytest.mark.parametrize("name", sorted(EXPECT))
-def test_attack(name, graded, course, isolation):
+def test_attack(name, graded, boxed, course, isolation):
+    if name in BOXED:
+        if boxed is None:
+            pytest.skip("no memory cgroup can be made here (needs root and cgroup v1/v2)")
+        graded = {**graded, name: boxed["backprop"][0]}
     if name not in graded:
         pytest.skip(f"{name} needs the private filesystem view (isolation here: {isolation})")
     g = graded[name]
@@ -293,8 +318,13 @@ def test_attack(name, graded, course, isolation):
     assert _passed(g.results) <= _passed(base), \
         f"passed tests its honest content fails: {_passed(g.results) - _passed(base)}"
     # bounded time
-    assert g.results["execution_time"] <= LIMITS["total_timeout_s"] + 10
-    assert g.seconds <= LIMITS["total_timeout_s"] + SLACK_S
+    total = 300 if name in BOXED else LIMITS["total_timeout_s"]
+    assert g.results["execution_time"] <= total + 10
+    assert g.seconds <= total + SLACK_S
+    if name in ZERO:
+        assert g.results["score"] == 0 and not _passed(g.results)
+        if ZERO[name] is not None:
+            assert g.results["execution_time"] <= ZERO[name], g.results["execution_time"]
     # a clear message; what the attack reported about itself
     text = g.text
     if name in NAMESPACE_ONLY and isolation == "namespaces":
@@ -314,6 +344,59 @@ def test_attack(name, graded, course, isolation):
     for uid in map(int, re.findall(r"ATTACK-UID=(\d+)", text)):
         assert pids_of_uid(uid) == [], f"processes of uid {uid} survived"
     assert len(g.text) < 200_000
+
+
+#: the box of a whole grading (parent + worker + its /tmp), as Gradescope's container
+BOX_MB = 768
+#: exercise -> a task to grade: backprop's parent is small, depth's holds torch
+BOX_TASKS = {"backprop": "affine", "depth": "clip_grad_norm_"}
+
+
+def _grade_in_box(exercise: str, out_dir: Path):
+    """memory_to_the_limit graded for ``exercise`` (one task, the exercise's real limits), the
+    grader and all it starts inside a fresh memory cgroup of BOX_MB:
+    (Graded, peak MB of the box, OOM kills in it)."""
+    box = MemoryBox.create(BOX_MB)
+    job = out_dir / f"box-{exercise}"
+    job.mkdir()
+    shutil.copyfile(ATTACKS / "memory_to_the_limit.py", job / f"{exercise}.py")
+    env = dict(os.environ)
+    env.pop("DLCOURSE_ROOT", None)
+    start = time.monotonic()
+    try:
+        proc = box.run([sys.executable, "-m", "autograder", "grade", exercise, f"{exercise}.py",
+                        "-o", "results.json", "--task", BOX_TASKS[exercise]], env=env, cwd=job,
+                       capture_output=True, text=True, timeout=400)
+        out = job / "results.json"
+        text = out.read_text() if out.exists() else ""
+        graded = Graded(proc.returncode, time.monotonic() - start,
+                        json.loads(text) if text else {}, text, proc.stdout, proc.stderr)
+        return graded, box.peak_mb(), box.oom_kills()
+    finally:
+        box.remove()
+
+
+@pytest.fixture(scope="module")
+def boxed(graded):
+    """exercise -> (Graded, box peak MB, OOM kills), or None where no cgroup can be made."""
+    return graded["boxed"]
+
+
+@pytest.mark.parametrize("exercise", sorted(BOX_TASKS))
+def test_memory_hog_stays_in_the_box(boxed, exercise):
+    """A submission that takes all the memory it can is graded inside a 768 MB box: the
+    grader finishes and writes results.json, every test fails with "ran out of memory", and
+    the kernel never had to kill anything (the engine's limits held first)."""
+    if boxed is None:
+        pytest.skip("no memory cgroup can be made here (needs root and cgroup v1/v2)")
+    g, peak, oom_kills = boxed[exercise]
+    assert g.rc == 0, g.stderr[-3000:]
+    _check_gradescope_format(g.results)
+    assert g.results["tests"] and g.results["score"] == 0
+    for t in g.results["tests"]:
+        assert "ran out of memory (limit " in t["output"], t["output"]
+    assert oom_kills == 0 and peak <= BOX_MB
+    print(f"{exercise}: box peak {peak:.0f} MB, {g.seconds:.1f} s")
 
 
 def test_forged_results_never_replace_the_graders(graded):

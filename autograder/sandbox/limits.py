@@ -1,8 +1,10 @@
 """Resource limits for the worker, read from an exercise's ``[limits]`` table.
 
-Defaults fit Gradescope's ½ vCPU and 768 MB per submission: the worker's heap stays under
-512 MiB (numpy + torch need about 260 MiB of it), leaving room for the grader itself. Every key
-can be set per exercise in ``exercise.toml``; docs/SECURITY.md has the table.
+Memory is a budget for the whole box (Gradescope: 768 MB per submission, ``box_mb``): the
+worker gets what the grading process leaves, ``box_mb`` minus the parent's resident memory
+measured when the worker starts (its test modules, reference and torch are loaded by then),
+minus the worker's private /tmp and ``reserve_mb`` (see ``worker_memory_mb``). Every key can
+be set per exercise in ``exercise.toml``; docs/SECURITY.md has the table and the scheme.
 """
 from dataclasses import asdict, dataclass, fields
 
@@ -10,11 +12,14 @@ from dataclasses import asdict, dataclass, fields
 @dataclass(frozen=True)
 class Limits:
     call_timeout_s: float = 10.0  # wall clock per graded call or probe
+    hung_call_timeout_s: float = 2.0  # the same, once a function of the submission has hung
     load_timeout_s: float = 30.0  # starting the sandbox, then importing the submission (and torch)
     total_timeout_s: float = 600.0  # whole grading run; later tests are reported as not run
     cpu_s: int = 900  # RLIMIT_CPU of one worker process (all its threads)
-    memory_mb: int = 512  # RLIMIT_DATA (heap + private writable mappings) of the worker
-    virtual_mb: int = 0  # RLIMIT_AS; 0: memory_mb + 1024 (none on a GPU machine); -1: none
+    box_mb: int = 768  # memory of the machine/container one grading runs in (parent + worker)
+    reserve_mb: int = 96  # of the box, kept for the parent's growth, kernel and page cache
+    memory_mb: int = 0  # the worker's resident memory; 0: derived from box_mb (the rule)
+    virtual_mb: int = 0  # RLIMIT_AS; 0: derived (none on a GPU machine); -1: none
     file_size_mb: int = 16  # RLIMIT_FSIZE: largest file the worker may write
     disk_mb: int = 64  # size of the worker's private /tmp (its only writable folder, in memory)
     open_files: int = 256  # RLIMIT_NOFILE
@@ -45,3 +50,31 @@ class Limits:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def worker_memory_mb(self, parent_mb: float) -> int:
+        """Resident memory the worker may hold: ``memory_mb`` when set, else
+        box_mb - parent_mb - 1.25 * disk_mb (its /tmp and /dev/shm live in memory) - reserve_mb."""
+        if self.memory_mb:
+            return int(self.memory_mb)
+        return max(MIN_WORKER_MB, int(self.box_mb - parent_mb - 1.25 * self.disk_mb
+                                      - self.reserve_mb))
+
+
+#: below this the worker cannot even import numpy; an exercise whose box is that full fails
+#: every test with "ran out of memory" (and test_exercise_configs catches it first)
+MIN_WORKER_MB = 64
+
+
+def resident_mb() -> float:
+    """This process's resident memory (VmRSS) in MB; its peak (ru_maxrss) without /proc."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    import sys
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024

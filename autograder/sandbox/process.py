@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .. import wire
 from ..errors import WorkerLost
-from .limits import Limits
+from .limits import Limits, resident_mb
 
 HERE = Path(__file__).resolve().parent
 WORKER_FILES = (HERE / "worker_main.py", HERE.parent / "wire.py", HERE.parent / "probe_tools.py")
@@ -33,6 +33,10 @@ UID_RANGE = (200_000, 260_000)
 #: packages the worker may import besides the Python installation (found where the parent has them)
 PACKAGES = ("numpy", "torch", "matplotlib", "coursedata")
 MAX_SUBMISSION_BYTES = 4_000_000
+#: size of the "running" mark: the worker writes there the name of the student function it is in
+MARK_BYTES = 256
+#: how often the parent checks the worker's resident memory while it waits for a reply
+WATCH_S = 0.05
 
 
 @dataclass
@@ -227,6 +231,25 @@ def _open_submission(path: Path) -> bytes:
     return data
 
 
+def _mark_file() -> int:
+    """A MARK_BYTES file shared with the worker (memfd, sealed against resizing; a deleted
+    temporary file where memfd is missing): the worker records in it which student function
+    is running, so that the parent can name the function when a call does not return."""
+    try:
+        fd = os.memfd_create("dlc-running", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    except (AttributeError, OSError):  # pragma: no cover - macOS
+        with tempfile.TemporaryFile() as fh:
+            fd = os.dup(fh.fileno())
+    os.ftruncate(fd, MARK_BYTES)
+    try:
+        import fcntl
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS,
+                    fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
+    except (AttributeError, OSError, ImportError):  # pragma: no cover - no sealing
+        pass
+    return fd
+
+
 # ------------------------------------------------------------------------------ the worker
 
 class WorkerProcess:
@@ -236,9 +259,17 @@ class WorkerProcess:
         self.spec = spec
         self.limits = spec.limits
         self.uid = _free_uid() if os.geteuid() == 0 else None
+        #: the worker's memory budget, from the box and this process's footprint now
+        self.parent_mb = resident_mb()
+        self.memory_mb = self.limits.worker_memory_mb(self.parent_mb)
+        #: watched only where its address space is limited too (not on a GPU machine, where
+        #: a CUDA context alone holds hundreds of MB; docs/SECURITY.md)
+        self.watch_memory = self.limits.virtual_mb == 0 and not os.path.exists("/dev/nvidiactl")
         self.report: dict = {}
         self.proc = None
         self.wfd = self.rfd = -1
+        self.mark_fd = -1
+        self.last_running = ""  # the student function that was running when the worker ended
         self.drain = None
         self.root = Path(tempfile.mkdtemp(prefix="dlc-sandbox-"))
         try:
@@ -302,7 +333,9 @@ class WorkerProcess:
         from_child_r, from_child_w = os.pipe()
         out_r, out_w = os.pipe()
         self.wfd, self.rfd = to_child_w, from_child_r
-        cfg.update(rfd=to_child_r, wfd=from_child_w, limits=self.limits.as_dict(),
+        self.mark_fd = _mark_file()
+        cfg.update(rfd=to_child_r, wfd=from_child_w, mark_fd=self.mark_fd,
+                   limits=self.limits.as_dict(), memory_mb=self.memory_mb,
                    hide=list(self.spec.hide), expose=python_paths(), uid=self.uid,
                    root=str(self.root), ppid=os.getpid(), isolate=bool(self.spec.isolate))
         cmd = [self.spec.python, "-I", "-B", "-u", str(self.root / "worker_main.py"),
@@ -310,7 +343,7 @@ class WorkerProcess:
         try:
             self.proc = subprocess.Popen(
                 cmd, cwd=self.root, env=self._env(), stdin=subprocess.DEVNULL,
-                stdout=out_w, stderr=out_w, pass_fds=(to_child_r, from_child_w),
+                stdout=out_w, stderr=out_w, pass_fds=(to_child_r, from_child_w, self.mark_fd),
                 start_new_session=True)
         finally:
             for fd in (to_child_r, from_child_w, out_w):
@@ -343,13 +376,15 @@ class WorkerProcess:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
                 pass
-        for fd in (self.wfd, self.rfd):
+        if self.mark_fd >= 0:
+            self.last_running = self.running()
+        for fd in (self.wfd, self.rfd, self.mark_fd):
             if fd >= 0:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
-        self.wfd = self.rfd = -1
+        self.wfd = self.rfd = self.mark_fd = -1
         if self.drain is not None:
             self.drain.join(timeout=2)
         shutil.rmtree(self.root, ignore_errors=True)
@@ -362,6 +397,32 @@ class WorkerProcess:
             except (OSError, TimeoutError, subprocess.TimeoutExpired):
                 pass
         self.kill()
+
+    def _over_budget(self) -> bool:
+        """Whether the worker holds more memory than its budget (anonymous + shared memory:
+        what the box cannot reclaim; its file pages are mostly the libraries the parent maps
+        too). The heap and address-space limits stop most growth inside the worker; this
+        catches what they let through (shared mappings fit in the address-space slack)."""
+        if not self.watch_memory:
+            return False
+        held = 0
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as fh:
+                for line in fh:
+                    if line.startswith(("RssAnon:", "RssShmem:")):
+                        held += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+        return held > self.memory_mb * 1024
+
+    def running(self) -> str:
+        """The student function the worker says it is in ("" outside one; the worker
+        controls this text, so callers check it against the module's function names)."""
+        try:
+            raw = os.pread(self.mark_fd, MARK_BYTES, 0)
+        except OSError:
+            return self.last_running
+        return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
     @property
     def alive(self) -> bool:
@@ -393,7 +454,9 @@ class WorkerProcess:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError
-            if not poller.poll(left * 1000):
+            if not poller.poll(min(left, WATCH_S) * 1000):
+                if self._over_budget():
+                    raise MemoryError
                 continue
             chunk = os.read(self.rfd, min(n - len(buf), 1 << 20))
             if not chunk:
@@ -411,7 +474,12 @@ class WorkerProcess:
             return wire.decode_body(self._read_exact(n, deadline))
         except TimeoutError:
             self.kill()
-            raise WorkerLost(f"timed out after {timeout:g} s in {where}") from None
+            raise WorkerLost(f"timed out after {timeout:g} s in {where}", timed_out=True) from None
+        except MemoryError:
+            self.kill()
+            raise WorkerLost(f"ran out of memory (limit {self.memory_mb} MB) during {where}: "
+                             "the worker held more than that and was stopped",
+                             over_memory=True) from None
         except (EOFError, OSError):
             raise WorkerLost(self._death_message(where)) from None
         except wire.WireError as exc:
@@ -440,8 +508,8 @@ class WorkerProcess:
                 signal.SIGXCPU: f"CPU time limit ({self.limits.cpu_s} s) exceeded",
                 signal.SIGXFSZ: f"file size limit ({self.limits.file_size_mb} MiB) exceeded",
                 signal.SIGSEGV: "crashed (segmentation fault; very deep recursion?)",
-                signal.SIGKILL: ("was killed (memory exhausted, or your code killed its own "
-                                 "process?)"),
+                signal.SIGKILL: (f"was killed (ran out of memory (limit {self.memory_mb} MB), "
+                                 "or your code killed its own process?)"),
             }.get(sig, f"died from signal {sig.name}")
             return f"the worker {reason} during {where}"
         return f"your code ended the process (exit status {code}) during {where}"
@@ -457,7 +525,7 @@ class WorkerProcess:
             self._write(wire.encode_frame({**message, "nonce": nonce}), deadline)
         except TimeoutError:
             self.kill()
-            raise WorkerLost(f"timed out after {timeout:g} s in {where}") from None
+            raise WorkerLost(f"timed out after {timeout:g} s in {where}", timed_out=True) from None
         except OSError:
             raise WorkerLost(self._death_message(where)) from None
         reply = self._read_reply(timeout, where, deadline)

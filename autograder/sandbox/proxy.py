@@ -2,7 +2,11 @@
 
 A crash or timeout ends the worker; the next call starts a fresh one. A submission that cannot
 be imported (syntax error, exception or hang at import) fails every later call at once with the
-same message instead of being re-imported for every test.
+same message instead of being re-imported for every test. A student function that did not
+return is not called again: later calls of it, and probes that reach it, fail at once with the
+same message, and once one has hung every later call gets ``hung_call_timeout_s``. The same
+holds for a function during which the worker was stopped for holding more memory than its
+budget (see docs/DESIGN.md, "Calls that do not return").
 """
 from __future__ import annotations
 
@@ -24,6 +28,11 @@ class SubmissionProxy:
         self.functions: list[str] = []
         self.sandbox_report: dict = {}
         self.restarts = 0
+        self.memory_mb = spec.limits.memory_mb  # the worker's budget (derived at its start)
+        #: student function (or probe, when no student function was running) -> why the
+        #: grader stopped it (no return in time, too much memory); not called again
+        self.stopped: dict[str, str] = {}
+        self.any_hung = False  # later calls get hung_call_timeout_s
         self._retired: list[WorkerProcess] = []  # ended workers (their output is kept)
 
     def __repr__(self):
@@ -43,21 +52,24 @@ class SubmissionProxy:
         try:
             self._timeout(self.limits.load_timeout_s)  # "not run" past the grading deadline
             worker = WorkerProcess(self.spec)
-            self.sandbox_report = worker.report
+            self.sandbox_report, self.memory_mb = worker.report, worker.memory_mb
             timeout = self._timeout(self.limits.load_timeout_s)
             where = f"importing {self.spec.module}.py"
             try:
                 reply = worker.request({"op": "load", "torch": self.spec.uses_torch}, timeout,
                                        where)
             except WorkerLost as exc:
-                if timeout < self.limits.load_timeout_s and exc.message.startswith("timed out"):
+                if exc.timed_out and timeout < self.limits.load_timeout_s:
                     raise self._out_of_time(where) from None
+                if exc.timed_out:
+                    raise WorkerLost(f"{where} did not finish within {timeout:g} s: an "
+                                     f"infinite loop at import?") from None
                 raise
             if not reply["ok"]:
                 err = reply["error"]
                 self._load_failure = SubmissionError(
                     f"importing {self.spec.module}.py", err["type"] or "Error",
-                    _friendly(err, self.limits), err["traceback"])
+                    _friendly(err, self.limits, self.memory_mb), err["traceback"])
                 raise _load_error(self._load_failure)
             value = wire.from_plain(reply["value"])
             functions = value.get("functions", []) if type(value) is dict else []
@@ -112,23 +124,58 @@ class SubmissionProxy:
         return "\n".join(t for t in texts if t)
 
     # ------------------------------------------------------------------ calls
-    def _send(self, message: dict, where: str, limit: float | None = None):
-        worker = self._ensure_worker()
+    def _call_limit(self, limit: float | None = None) -> float:
+        """The wall-clock limit of the next call (``limit``, else a call's): shorter once a
+        function has hung."""
         limit = limit or self.limits.call_timeout_s
+        if self.any_hung:
+            return min(limit, self.limits.hung_call_timeout_s)
+        return limit
+
+    def _stop(self, worker: WorkerProcess, where: str, exc: WorkerLost,
+              limit: float) -> WorkerLost:
+        """Remember the student function that was running (as the worker's mark says, if it
+        names one of the module's functions; else the call or probe) and why it was stopped."""
+        running = worker.last_running
+        name = running if running in self.functions else where
+        if exc.over_memory:
+            text = (f"{name} ran out of memory (limit {worker.memory_mb} MB): the worker held "
+                    "more than that and was stopped")
+        else:
+            self.any_hung = True
+            text = f"{name} did not return within {limit:g} s: an infinite loop?"
+            if limit < self.limits.call_timeout_s:
+                text += (f" (once a function has not returned, later calls get "
+                         f"{limit:g} s instead of {self.limits.call_timeout_s:g} s)")
+        self.stopped[name] = text
+        return WorkerLost(text, timed_out=exc.timed_out, over_memory=exc.over_memory)
+
+    def _send(self, message: dict, where: str, limit: float | None = None):
+        target = message["name"] if message["op"] == "call" else where
+        if target in self.stopped:
+            raise WorkerLost(self.stopped[target])
+        worker = self._ensure_worker()
+        limit = self._call_limit(limit)
         timeout = self._timeout(limit)
+        if message["op"] == "probe":
+            message["stopped"] = sorted(self.stopped)
         try:
             reply = worker.request(message, timeout, where)
         except WorkerLost as exc:
             self._retire()
-            if timeout < limit and exc.message.startswith("timed out"):
+            if exc.timed_out and timeout < limit:
                 raise self._out_of_time(where) from None
+            if exc.timed_out or exc.over_memory:
+                raise self._stop(worker, where, exc, limit) from None
             raise
         if not reply["ok"]:
             err = reply["error"]
+            if err["type"] == "_Stopped" and err["message"] in self.stopped:
+                raise WorkerLost(self.stopped[err["message"]])
             if err["type"] == "NotImplementedError":  # a stub: no input would do better
                 raise NotImplementedYet(where, err["message"], _raising_function(err["traceback"]))
-            raise SubmissionError(where, err["type"] or "Error", _friendly(err, self.limits),
-                                  err["traceback"])
+            raise SubmissionError(where, err["type"] or "Error",
+                                  _friendly(err, self.limits, self.memory_mb), err["traceback"])
         try:
             return wire.from_plain(reply["value"])
         except wire.WireError as exc:
@@ -180,11 +227,11 @@ def _torch():
     return sys.modules.get("torch")
 
 
-def _friendly(err: dict, limits) -> str:
+def _friendly(err: dict, limits, memory_mb: int) -> str:
     """The error message, prefixed with the limit it hit when it is a limit."""
     msg, kind = err["message"], err["type"]
     if kind == "MemoryError" or (kind == "OSError" and msg.startswith("[Errno 12]")):
-        return f"memory limit ({limits.memory_mb} MiB) exceeded {msg}".strip()
+        return f"ran out of memory (limit {memory_mb} MB) {msg}".strip()
     if msg.startswith("[Errno 27]"):
         return f"file size limit ({limits.file_size_mb} MiB) exceeded: {msg}"
     if msg.startswith("[Errno 28]"):

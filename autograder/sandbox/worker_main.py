@@ -19,14 +19,17 @@ Only this file and ``wire.py`` are needed; they import the standard library and 
 when the exercise uses it).
 """
 import ctypes
+import functools
 import importlib.util
 import json
+import mmap
 import os
 import resource
 import signal
 import sys
 import time
 import traceback
+import types
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -77,9 +80,16 @@ def _setrlimit(res, value, hard=None):
             raise
 
 
-def _limit_resources(lim, report):
-    mem = int(lim["memory_mb"]) * 2**20
-    _setrlimit(resource.RLIMIT_DATA, mem)
+#: address space the worker keeps beyond its memory budget once loaded (thread stacks, files
+#: mapped by later imports); shared mappings, which RLIMIT_DATA does not count, fit only in it
+ADDRESS_SLACK_MB = 256
+
+
+def _limit_resources(cfg, report):
+    lim = cfg["limits"]
+    mem = int(cfg["memory_mb"]) * 2**20
+    # first caps, for the trusted imports; _cap_growth lowers them before the student's file
+    _setrlimit(resource.RLIMIT_DATA, mem + 2**30)
     virtual = int(lim.get("virtual_mb", 0))
     if virtual == 0 and os.path.exists("/dev/nvidiactl"):
         virtual = -1  # CUDA reserves address ranges far beyond any sensible limit
@@ -275,6 +285,34 @@ def _protect_by_permissions(paths, report):
                               "(made o-rwx); the rest of the filesystem is visible")
 
 
+def _vm_mb():
+    """{"RssAnon", "RssShmem", "VmData", "VmSize"} of this process in MB (empty without /proc)."""
+    out = {}
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                key = line.split(":", 1)[0]
+                if key in ("RssAnon", "RssShmem", "VmData", "VmSize"):
+                    out[key] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return out
+
+
+def _cap_growth(cfg):
+    """Before the student's file runs: let the worker grow by what is left of its budget
+    (memory_mb minus the memory it holds now, anonymous + shared, with numpy/torch/probes
+    loaded). Its heap limit becomes VmData + that, its address space (when derived) VmSize +
+    that + ADDRESS_SLACK_MB."""
+    vm = _vm_mb()
+    if len(vm) < 4:
+        return
+    growth = max(0.0, int(cfg["memory_mb"]) - vm["RssAnon"] - vm["RssShmem"])
+    _setrlimit(resource.RLIMIT_DATA, int((vm["VmData"] + growth) * 2**20))
+    if int(cfg["limits"].get("virtual_mb", 0)) == 0 and not os.path.exists("/dev/nvidiactl"):
+        _setrlimit(resource.RLIMIT_AS, int((vm["VmSize"] + growth + ADDRESS_SLACK_MB) * 2**20))
+
+
 def _confine(cfg):
     """Apply limits, isolate, drop privileges. Returns (report for the parent, paths)."""
     report = {"uid": os.getuid(), "isolation": "none", "hidden": [], "warnings": []}
@@ -284,7 +322,7 @@ def _confine(cfg):
     paths = {"code": root, "submission": cfg["submission"], "probes": cfg["probes"],
              "tmp": os.path.join(rw, "tmp"), "home": os.path.join(rw, "home"),
              "work": os.path.join(rw, "work")}
-    _limit_resources(lim, report)
+    _limit_resources(cfg, report)
     if os.geteuid() == 0:
         uid = gid = int(cfg["uid"])
         if cfg.get("isolate", True) and _isolate(cfg, uid, report):
@@ -391,12 +429,72 @@ def _describe(exc, filename):
             "traceback": _student_traceback(exc, filename)}
 
 
+class _Stopped(BaseException):
+    """A probe reached a student function the grader stopped earlier in this grading (no
+    return in time, too much memory; a BaseException: probes catch Exception to report what
+    a function raised)."""
+
+
+class _Tracked:
+    """The student's module as probes see it: calling one of its functions records the
+    function's name in the "running" mark (the parent reads it when a call does not return)
+    and refuses functions the grader stopped before. Classes and other attributes pass
+    through unchanged; setting an attribute sets it on the module."""
+
+    __slots__ = ("_dlc_module", "_dlc_worker")  # no instance dict: every name is the module's
+
+    def __init__(self, module, worker):
+        object.__setattr__(self, "_dlc_module", module)
+        object.__setattr__(self, "_dlc_worker", worker)
+
+    def __getattr__(self, name):
+        value = getattr(self._dlc_module, name)
+        if isinstance(value, types.FunctionType):
+            return self._dlc_worker.tracked(name, value)
+        return value
+
+    def __setattr__(self, name, value):
+        setattr(self._dlc_module, name, value)
+
+    def __delattr__(self, name):
+        delattr(self._dlc_module, name)
+
+    def __dir__(self):
+        return dir(self._dlc_module)
+
+
 class _Worker:
     def __init__(self, cfg, paths, wire):
         self.cfg, self.wire = cfg, wire
         self.module = self.probes = self.torch = None
         self.filename = os.path.abspath(paths["submission"])
         self.probes_file = paths["probes"]
+        self.running, self.stopped, self.refused = "", set(), None
+        self.mark = None
+        if cfg.get("mark_fd") is not None:
+            self.mark = mmap.mmap(int(cfg["mark_fd"]), 0)
+            os.close(int(cfg["mark_fd"]))
+
+    def _run_as(self, name):
+        """Record ``name`` as the running student function; returns the previous one."""
+        outer, self.running = self.running, name
+        if self.mark is not None:
+            self.mark[:] = name.encode("utf-8", "replace")[:len(self.mark) - 1].ljust(
+                len(self.mark), b"\0")
+        return outer
+
+    def tracked(self, name, fn):
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            if name in self.stopped:
+                self.refused = name
+                raise _Stopped(name)
+            outer = self._run_as(name)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._run_as(outer)
+        return run
 
     def _tensor(self, td):
         t = self.torch.from_numpy(td.array.copy())
@@ -422,7 +520,9 @@ class _Worker:
             pass
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
-        torch.use_deterministic_algorithms(True)
+        # = torch.use_deterministic_algorithms(True) for eager code, without importing the
+        # compiler stack (~70 MB of the box; see autograder.devices.deterministic_torch)
+        torch._C._set_deterministic_algorithms(True, warn_only=False)
         self.torch = torch
 
     def load(self, msg):
@@ -432,6 +532,7 @@ class _Worker:
             spec = importlib.util.spec_from_file_location("_probes", self.probes_file)
             self.probes = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(self.probes)
+        _cap_growth(self.cfg)
         name = self.cfg["module"]
         spec = importlib.util.spec_from_file_location(name, self.filename)
         module = importlib.util.module_from_spec(spec)
@@ -446,22 +547,32 @@ class _Worker:
         fn = getattr(self.module, msg["name"], None)
         if fn is None or not callable(fn):
             raise AttributeError(f"your file defines no function `{msg['name']}`")
-        return fn(*self._args(msg["args"]), **self._args(msg["kwargs"]))
+        args, kwargs = self._args(msg["args"]), self._args(msg["kwargs"])
+        outer = self._run_as(str(msg["name"]))
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._run_as(outer)
 
     def probe(self, msg):
         if self.torch is None and "torch" in sys.modules:
             self._setup_torch()
         fn = getattr(self.probes, msg["name"])
-        return fn(self.module, **self._args(msg["kwargs"]))
+        self.stopped = {h for h in msg.get("stopped", ()) if type(h) is str}
+        return fn(_Tracked(self.module, self), **self._args(msg["kwargs"]))
 
     def handle(self, msg):
         op = msg.get("op")
         start = time.perf_counter()
+        self.refused = None
         try:
             value = getattr(self, op)(msg) if op in ("load", "call", "probe") else None
             out = {"ok": True, "value": self._result(value)}
         except BaseException as exc:  # student code may raise anything, SystemExit included
             out = {"ok": False, "error": _describe(exc, self.filename)}
+        if self.refused is not None:  # whatever the probe made of it
+            out = {"ok": False, "error": {"type": "_Stopped", "message": self.refused,
+                                          "traceback": ""}}
         out["nonce"] = msg.get("nonce")
         out["seconds"] = time.perf_counter() - start
         return out
