@@ -246,3 +246,14 @@ def test_check_reports_a_usage_error_as_its_feedback(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no exercise.toml here or above
     outcome = check("affine")
     assert not outcome.passed and "exercise.toml" in outcome.text
+
+
+@pytest.mark.parametrize("folder", EXERCISES, ids=[f.name for f in EXERCISES])
+def test_every_check_cell_names_a_task_with_public_tests(folder):
+    """check("x") on a task without public tests reports "Score: 0 / 0": caught here without a
+    kernel."""
+    public = set()
+    for path in (folder / "tests" / "public").rglob("test_*.py"):
+        public |= set(re.findall(r'@task\("([^"]+)"\)', path.read_text()))
+    checked = re.findall(r'^check\("([^"]+)"\)', (folder / SOURCE_NAME).read_text(), re.M)
+    assert checked and set(checked) <= public, sorted(set(checked) - public)

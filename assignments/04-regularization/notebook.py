@@ -131,9 +131,6 @@ check("hflip")
 # %%
 check("random_crop")
 
-# %%
-check("augment")
-
 # %% [markdown]
 # ## 6. Label smoothing and early stopping
 # The cross-entropy against smoothed targets equals torch's `label_smoothing`.
@@ -192,4 +189,3 @@ reg.plot_regularization_study(results)
 check("regularization_study")
 
 # %%
-check("plot_regularization_study")

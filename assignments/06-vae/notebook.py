@@ -130,4 +130,3 @@ fig
 # %%
 check("train_vae")
 check("plot_latent_space")
-check("plot_samples")
