@@ -15,6 +15,7 @@ INSTRUCTOR_VERBS = {
     "release": "regenerate student_template/ (and the autograder zips) from solutions + assignments",
     "demo": "build the release and grade the reference, the stub and sample buggy submissions",
     "gradescope": "build the Gradescope/Otter autograder zip of each exercise (docs/GRADESCOPE.md)",
+    "report": "an HTML class report (plots + CSV) from a folder `dlcourse grade` wrote",
 }
 
 
