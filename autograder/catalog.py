@@ -75,3 +75,11 @@ def hidden_summary_toml(summary: dict[str, list[dict]]) -> str:
                   f"points = {c['points']:g} }}," for c in checks]
         lines.append("]")
     return "\n".join(lines) + "\n"
+
+
+def unknown_task(exercise, task: str | None, suites=("public",)) -> str | None:
+    """An error message when ``task`` is not a task of the given suites' tests, else None."""
+    valid = task_names([e for suite in suites for e in tests_in(exercise.suite_dir(suite))])
+    if task is None or canonical_task(task) in valid:
+        return None
+    return f"no task {task!r} in {exercise.name}; valid tasks (any case): {', '.join(valid)}"

@@ -146,7 +146,7 @@ def test_the_four_common_cs231n_mistakes_are_caught_and_named(tmp_path):
 
 def test_optimizer_tasks_written_sgd_and_adam_accept_any_case():
     """Exercise 3's tests say @task("SGD") / @task("Adam"); the names are lowercase now."""
-    from autograder.check.command import unknown_task
+    from autograder.catalog import unknown_task
     from autograder.exercise import Exercise
     optimizers = Exercise.load(ROOT / "student_template" / "03-optimizers")
     for spelling in ("SGD", "sgd", "Adam", "ADAM"):

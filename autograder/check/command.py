@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..catalog import canonical_task, hidden_checks, task_names, tests_in
+from ..catalog import canonical_task, hidden_checks, unknown_task
 from ..exercise import CONFIG_NAME, Exercise, find_exercise
 from ..grade import check_submission_file, run_grading
 from .render import render, use_colour
@@ -31,20 +31,11 @@ def locate(args) -> tuple[Exercise, Path]:
     return exercise, submission
 
 
-def unknown_task(exercise: Exercise, task: str | None) -> str | None:
-    """The error message for a task name the public tests do not use, or None."""
-    valid = task_names(tests_in(exercise.suite_dir("public")))
-    if task is None or canonical_task(task) in valid:
-        return None
-    return (f"dlcheck: error: no task {task!r} in {exercise.name}; valid tasks "
-            f"(any case): {', '.join(valid)}")
-
-
 def main(args):
     exercise, submission = locate(args)
     error = unknown_task(exercise, args.task)
     if error:
-        print(error, file=sys.stderr)
+        print(f"dlcheck: error: {error}", file=sys.stderr)
         return 2
     problem = check_submission_file(Path(submission))
     if problem:

@@ -76,7 +76,7 @@ def hidden_lines(hidden: dict[str, list[dict]], tasks: list[str]) -> list[str]:
         return []
     shown = [t for t in tasks if t in hidden] or list(hidden)
     total = sum(c["points"] for t in hidden for c in hidden[t])
-    lines = [f"The grader also runs hidden tests ({total:g} more points in all). "
+    lines = [f"The grader also runs hidden tests, worth {total:g} more points. "
              "What they check, per task:"]
     for task in shown:
         checks = hidden[task]

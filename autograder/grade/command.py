@@ -6,7 +6,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from ..catalog import tests_in
+from ..catalog import tests_in, unknown_task
 from ..exercise import SUITES, find_exercise
 from . import default_solution, grade_to_file
 from .classroom import class_submissions, write_scores
@@ -75,10 +75,14 @@ def grade_class(args) -> int:
 
 
 def main(args):
-    if args.submission.is_dir():
-        return grade_class(args)
     exercise = find_exercise(args.exercise)
     suites = tuple(s for s in args.suites.split(",") if s)
+    error = unknown_task(exercise, args.task, suites)
+    if error:
+        print(f"dlcourse grade: error: {error}", file=sys.stderr)
+        return 2
+    if args.submission.is_dir():
+        return grade_class(args)
     out = args.out or Path("results.json")
     results = grade_to_file(exercise, args.submission, out, suites=suites, task=args.task,
                             max_examples=args.max_examples,

@@ -186,8 +186,9 @@ def build_report(graded_folder: Path, out: Path, title: str | None = None) -> Pa
     if (Path(graded_folder) / "scores.csv").exists():
         shutil.copy(Path(graded_folder) / "scores.csv", out / "scores.csv")
     plot_histogram(hist, info["max_score"], out / "score_histogram.png")
-    _barh(rates, lambda r: r["test"], lambda r: 100 * r["pass_rate"], out / "pass_rate.png",
-          "% of submissions passing", "Pass rate per test", xlim=(0, 100))
+    hardest = sorted(rates, key=lambda r: r["pass_rate"])  # stable: test order among equals
+    _barh(hardest, lambda r: r["test"], lambda r: 100 * r["pass_rate"], out / "pass_rate.png",
+          "% of submissions passing", "Pass rate per test (lowest first)", xlim=(0, 100))
     _barh(fails, lambda r: f"[{r['task']}] {r['message']}", lambda r: r["submissions"],
           out / "failures.png", "submissions", f"Top {TOP_MESSAGES} failure messages per task")
     _barh(slow, lambda r: r["student"], lambda r: r["seconds"], out / "slowest.png",
