@@ -1,6 +1,7 @@
 """Arguments of ``dlcourse grade``: one file, or a folder of submissions (a whole class: a plain
 folder or a Gradescope submissions export)."""
 import json
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -57,8 +58,9 @@ def grade_class(args) -> int:
 
     graded = {}
     with ThreadPoolExecutor(max(1, args.jobs)) as pool, \
-            tqdm(total=len(submissions), desc="grading", unit="submission",
-                 file=sys.stderr, disable=None) as bar:  # disable=None: only on a terminal
+            tqdm(total=len(submissions), desc="grading", unit="submission", file=sys.stderr,
+                 disable=None,  # None: only when stderr is a terminal
+                 ncols=min(100, shutil.get_terminal_size().columns or 80)) as bar:
         for future in as_completed([pool.submit(one, s) for s in submissions]):
             sub, results = future.result()
             graded[sub.key] = (sub, results)

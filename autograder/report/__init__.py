@@ -86,9 +86,18 @@ def failure_rows(graded: list[Graded]) -> list[dict]:
     return [row for rows in per_task.values() for row in rows]
 
 
-def slowest_rows(graded: list[Graded]) -> list[dict]:
+def student_names(graded_folder: Path) -> dict[str, str]:
+    """student -> name from the folder's scores.csv (Gradescope exports have names)."""
+    path = Path(graded_folder) / "scores.csv"
+    if not path.exists():
+        return {}
+    with open(path, newline="") as fh:
+        return {r["student"]: r.get("name") or "" for r in csv.DictReader(fh)}
+
+
+def slowest_rows(graded: list[Graded], names: dict[str, str]) -> list[dict]:
     ranked = sorted(graded, key=lambda g: -g.results.get("execution_time", 0.0))[:SLOWEST]
-    return [{"student": g.student, "seconds": round(g.results.get("execution_time", 0.0), 2),
+    return [{"student": g.student, "name": names.get(g.student, ""), "seconds": round(g.results.get("execution_time", 0.0), 2),
              "score": g.results["score"], "max_score": g.results["max_score"]} for g in ranked]
 
 
@@ -115,11 +124,13 @@ def _figure(height_rows: int, width: float = 8.0):
 
 
 def plot_histogram(rows, max_score, path: Path) -> None:
+    from matplotlib.ticker import MaxNLocator
     fig = _figure(6)
     ax = fig.subplots()
     ax.bar([r["low"] for r in rows], [r["submissions"] for r in rows],
            width=[r["high"] - r["low"] for r in rows], align="edge", edgecolor="white")
     ax.set(xlabel=f"score (out of {max_score:g})", ylabel="submissions", title="Scores")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     fig.savefig(path, dpi=100)
 
 
@@ -129,6 +140,7 @@ def _barh(rows, label, value, path: Path, xlabel: str, title: str, xlim=None) ->
     labels = [label(r)[:90] for r in rows]
     ax.barh(range(len(rows)), [value(r) for r in rows])
     ax.set_yticks(range(len(rows)), labels, fontsize=7)
+    ax.margins(y=0.5 / max(len(rows), 1))
     ax.invert_yaxis()
     ax.set(xlabel=xlabel, title=title)
     if xlim:
@@ -178,11 +190,11 @@ def build_report(graded_folder: Path, out: Path, title: str | None = None) -> Pa
     out.mkdir(parents=True, exist_ok=True)
     info = summary(graded)
     hist, rates, fails, slow = (histogram_rows(graded), pass_rate_rows(graded),
-                                failure_rows(graded), slowest_rows(graded))
+                                failure_rows(graded), slowest_rows(graded, student_names(graded_folder)))
     write_csv(out / "score_histogram.csv", hist, ["low", "high", "submissions"])
     write_csv(out / "pass_rate.csv", rates, ["test", "task", "points", "passed", "failed", "pass_rate"])
     write_csv(out / "failures.csv", fails, ["task", "message", "submissions"])
-    write_csv(out / "slowest.csv", slow, ["student", "seconds", "score", "max_score"])
+    write_csv(out / "slowest.csv", slow, ["student", "name", "seconds", "score", "max_score"])
     if (Path(graded_folder) / "scores.csv").exists():
         shutil.copy(Path(graded_folder) / "scores.csv", out / "scores.csv")
     plot_histogram(hist, info["max_score"], out / "score_histogram.png")
@@ -191,13 +203,14 @@ def build_report(graded_folder: Path, out: Path, title: str | None = None) -> Pa
           "% of submissions passing", "Pass rate per test (lowest first)", xlim=(0, 100))
     _barh(fails, lambda r: f"[{r['task']}] {r['message']}", lambda r: r["submissions"],
           out / "failures.png", "submissions", f"Top {TOP_MESSAGES} failure messages per task")
-    _barh(slow, lambda r: r["student"], lambda r: r["seconds"], out / "slowest.png",
+    _barh(slow, lambda r: f"{r['student']} ({r['name']})" if r["name"] else r["student"],
+          lambda r: r["seconds"], out / "slowest.png",
           "grading time (s)", f"The {SLOWEST} slowest submissions")
     summary_html = "".join(f"<dt>{html.escape(k.replace('_', ' '))}</dt><dd>{v:g}</dd>"
                            for k, v in info.items())
     page = PAGE.format(title=html.escape(title or f"Class report: {Path(graded_folder).name}"),
                        summary=summary_html,
                        failures=_table(fails, ["task", "message", "submissions"], "failures"),
-                       slowest=_table(slow, ["student", "seconds", "score", "max_score"], "slowest"))
+                       slowest=_table(slow, ["student", "name", "seconds", "score", "max_score"], "slowest"))
     (out / "index.html").write_text(page)
     return out / "index.html"
