@@ -1,6 +1,6 @@
 """Public tests of optimizers.py: a sample of what the grader checks (the hidden tests check more).
 
-Run them with `dlcheck 03-optimizers/optimizers.py` (add `--task Adam` for one task). They call
+Run them with `dlcheck 03-optimizers/optimizers.py` (add `--task adam` for one task). They call
 your code through the same sandbox as the grader and compare with torch.optim, which you may
 use in your own tests (not in your optimizers).
 """
