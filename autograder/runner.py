@@ -137,7 +137,7 @@ class GradingPlugin:
     def _printed_since_setup(self) -> str:
         """The student's output that arrived during this test (the worker writes unbuffered;
         a short wait lets the reader thread catch up)."""
-        time.sleep(0.02)
+        time.sleep(0.005)
         now = self.proxy.output()
         return now[len(self._printed_before):] if now.startswith(self._printed_before) else now
 
