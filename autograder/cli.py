@@ -16,6 +16,7 @@ INSTRUCTOR_VERBS = {
     "demo": "build the release and grade the reference, the stub and sample buggy submissions",
     "gradescope": "build the Gradescope/Otter autograder zip of each exercise (docs/GRADESCOPE.md)",
     "audit": "measure the hidden tests: mutants, lazy variants, false failures (docs/DESIGN.md)",
+    "report": "an HTML class report (plots + CSV) from a folder `dlcourse grade` wrote",
 }
 
 

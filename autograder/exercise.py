@@ -36,6 +36,8 @@ class Exercise:
     limits: Limits
     max_examples: int
     tests: dict[str, TestConfig] = field(default_factory=dict)
+    #: released copies only: task -> [{"title", "points"}] of the hidden tests (not shipped)
+    hidden_summary: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -72,7 +74,7 @@ class Exercise:
                    uses_torch=bool(data.get("uses_torch", False)),
                    limits=Limits.from_table(data.get("limits")),
                    max_examples=int(data.get("hypothesis", {}).get("max_examples", 20)),
-                   tests=tests)
+                   tests=tests, hidden_summary=data.get("hidden_summary", {}))
 
 
 def course_root() -> Path:

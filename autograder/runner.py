@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from . import testing
+from .catalog import canonical_task
 from .errors import GradingFailure, NotImplementedYet, SubmissionError, WorkerLost
 from .exercise import SUITES, Exercise
 from .sandbox.proxy import SubmissionProxy
@@ -38,6 +40,7 @@ class TestOutcome:
     points: float
     max_points: float
     visibility: str
+    printed: str = ""  # what the student's code printed during this test (failed tests only)
 
 
 def register_profile(max_examples: int, seed: int | None = None) -> None:
@@ -93,6 +96,7 @@ class GradingPlugin:
         self.max_examples = max_examples or exercise.max_examples
         self.seed = seed
         self.outcomes: dict[str, TestOutcome] = {}
+        self._printed_before = ""
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "task(name): the task (function) a test grades")
@@ -101,11 +105,12 @@ class GradingPlugin:
     def pytest_collection_modifyitems(self, config, items):
         if self.task is None:
             return
-        keep = [i for i in items if _task_of(i) == self.task]
+        keep = [i for i in items if _task_of(i) == canonical_task(self.task)]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
 
     def pytest_runtest_setup(self, item):
+        self._printed_before = self.proxy.output()
         if time.monotonic() > self.deadline:
             raise WorkerLost("not run: the grading time limit was reached")
 
@@ -130,7 +135,15 @@ class GradingPlugin:
             status, message, score = "failed", describe_failure(call.excinfo.value), 0.0
         self.outcomes[name] = TestOutcome(
             name, doc, suite, _task_of(item), status, message, score, cfg.points,
-            self.exercise.visibility(name, suite))
+            self.exercise.visibility(name, suite),
+            printed=self._printed_since_setup() if status == "failed" else "")
+
+    def _printed_since_setup(self) -> str:
+        """The student's output that arrived during this test (the worker writes unbuffered;
+        a short wait lets the reader thread catch up)."""
+        time.sleep(0.005)
+        now = self.proxy.output()
+        return now[len(self._printed_before):] if now.startswith(self._printed_before) else now
 
 
 @pytest.fixture(scope="session")
@@ -160,6 +173,19 @@ class _Registered:
             manager.register(self.plugin, PLUGIN_NAME)
 
 
+@contextlib.contextmanager
+def _private_hypothesis_home():
+    """Hypothesis keeps caches under ``./.hypothesis`` (the student's folder when they run
+    dlcheck): point it at a temporary folder removed afterwards."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+    with tempfile.TemporaryDirectory(prefix="dlcourse-hypothesis-") as home:
+        set_hypothesis_home_dir(home)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(None)
+
+
 def run_tests(exercise: Exercise, proxy: SubmissionProxy, *, suites=SUITES,
               solution: Path | None = None, task: str | None = None,
               deadline: float | None = None, quiet: bool = True,
@@ -181,7 +207,7 @@ def run_tests(exercise: Exercise, proxy: SubmissionProxy, *, suites=SUITES,
     if seed is not None:
         args.append(f"--hypothesis-seed={seed}")
     log = io.StringIO()
-    with contextlib.redirect_stdout(log if quiet else sys.stdout):
+    with contextlib.redirect_stdout(log if quiet else sys.stdout), _private_hypothesis_home():
         code = pytest.main(args + ["-q"], plugins=[_Registered(plugin), sys.modules[__name__]])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
                     pytest.ExitCode.NO_TESTS_COLLECTED):

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
+from .catalog import canonical_task
 from .checks import (as_array, expect_close, expect_scalar_close, expect_shape,  # noqa: F401
                      expect_type, expect_unchanged, fail, norm_rel_error)
 from .devices import deterministic_torch, expect_no_device_bug, parity_device  # noqa: F401
@@ -26,8 +27,9 @@ _context: dict = {"solution": None}
 
 
 def task(name: str):
-    """Mark a test as belonging to one task (students check one task at a time)."""
-    return pytest.mark.task(name)
+    """Mark a test as belonging to one task (students check one task at a time). Task names are
+    lowercase (``"SGD"`` is stored as ``"sgd"``) and matched without regard to case."""
+    return pytest.mark.task(canonical_task(name))
 
 
 def rng(seed: int) -> np.random.Generator:

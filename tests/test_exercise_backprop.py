@@ -17,11 +17,15 @@ TRAIN_INTEGRATION = {"test_train_xor", "test_train_lowers_the_loss", "test_train
 AFFINE_PROPERTIES = {"test_affine_keeps_float32", "test_affine_does_not_modify_inputs"}
 BUGS = {
     "bug_dx_aliases_dout": (None, {
-        "test_relu_does_not_modify_inputs": ("dout", "modified", "dx = dout.copy()")}, set()),
+        "test_relu_does_not_modify_inputs": ("dout", "modified", "dx = dout.copy()"),
+        "test_relu_backward_leaves_dout_unchanged": ("relu_backward", "dout", "dout.copy()")},
+        set()),
     "bug_relu_grad_at_zero": (None, {
-        "test_relu_gradient_is_zero_at_zero": ("x == 0", "x > 0")}, set()),
+        "test_relu_gradient_is_zero_at_zero": ("x == 0", "x > 0"),
+        "test_relu_gradient_zero_at_zero": ("relu_backward", "x == 0", "x > 0")}, set()),
     "bug_softmax_log_underflow": (None, {
-        "test_softmax_large_logits": ("NaN", "1e4", "log-sum-exp")}, set()),
+        "test_softmax_large_logits": ("NaN", "1e4", "log-sum-exp"),
+        "test_softmax_large_logits_are_finite": ("NaN", "log of a probability")}, set()),
     "bug_float64_for_float32": (None, {
         "test_relu_keeps_float32": ("dtype float64", "float32")}, set()),
     "bug_missing_bias_grad": (None, {
@@ -46,7 +50,8 @@ BUGS = {
     "bug_numgrad_no_restore": (None, {
         "test_numgrad_restores_x_bitwise": ("bitwise", "saved"),
         "test_numerical_gradient_of_a_quadratic": ("changed x",)},
-        {"test_numgrad_any_shape", "test_numgrad_noncontiguous"}),
+        {"test_numgrad_any_shape", "test_numgrad_noncontiguous", "test_numgrad_closure",
+         "test_numerical_gradient_of_a_strided_view"}),
     # single deviations that used to cascade into other tasks (issue 10)
     "bug_db_mean": (None, {
         "test_affine_backward_values": ("db", "summed over the batch", "dx and dW are right")},
@@ -60,6 +65,17 @@ BUGS = {
         "test_mlp_loss_does_not_modify_inputs": ("MLP.loss is not implemented yet",),
         "test_train_xor_accuracy": ("MLP.loss is not implemented yet", "checking train")},
         MLP_INTEGRATION | TRAIN_INTEGRATION),
+    # four of the most common mistakes in real CS231n code: each is caught by a public test too
+    "bug_cs231n_four": (None, {
+        "test_relu_backward_leaves_dout_unchanged": ("relu_backward", "dout"),
+        "test_relu_does_not_modify_inputs": ("dout",),
+        "test_softmax_large_logits_are_finite": ("NaN", "max"),
+        "test_softmax_large_logits": ("NaN",),
+        "test_mlp_init_he_variance_public": ("variance", "square root"),
+        "test_mlp_init_he_variance": ("variance",),
+        "test_mlp_init_seeded": (),
+        "test_train_uses_its_own_seeded_rng": ("global", "default_rng"),
+        "test_train_follows_the_seeded_order": ("losses",)}, set()),
 }
 # what must never reach a student: test source, the reference, internals of the checks, and
 # expected values (a list of five or more floats)

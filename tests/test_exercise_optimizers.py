@@ -31,7 +31,8 @@ BUGS = {
         "test_adamw_matches_torch": ("decoupled=True", "1 - lr * weight_decay", "gradient")},
         {"test_public_adamw"}),
     "bug_state_outside_self_state": ("optimizers", {
-        "test_state_dict_round_trip": ("load_state_dict", "self.state[p]")}, None),
+        "test_state_dict_round_trip": ("load_state_dict", "self.state[p]"),
+        "test_public_state_dict_round_trip": ("load_state_dict", "self.state[p]")}, None),
     "bug_delegates_to_torch_optim": ("optimizers", {
         "test_updates_do_not_call_torch_optim": ("torch.optim's own update code",
                                                  "tensor operations")}, None),
@@ -41,13 +42,17 @@ BUGS = {
         "test_warmup_cosine": ("total - warmup",)}, {"test_public_schedules_known_values"}),
     "bug_compare_shared_model": ("compare_optimizers", {
         "test_compare_optimizers_fresh_models_identical_weights": (
-            "same model", "own fresh model", "shared-model bug")}, set()),
+            "same model", "own fresh model", "shared-model bug"),
+        "test_public_compare_optimizers_fresh_models_same_weights": ("same model",
+                                                                     "shared-model bug")}, set()),
     "bug_compare_fresh_init": ("compare_optimizers", {
         "test_compare_optimizers_fresh_models_identical_weights": ("same initial weights",),
-        "test_compare_optimizers_reproducible_from_generator": ("generator",)},
+        "test_compare_optimizers_reproducible_from_generator": ("generator",),
+        "test_public_compare_optimizers_fresh_models_same_weights": ("same initial weights",)},
         {"test_public_compare_optimizers_structure"}),
     "bug_lr_sensitivity_best_loss": ("lr_sensitivity", {
-        "test_lr_sensitivity_too_large_lr_diverges": ("diverge", "after the last step")},
+        "test_lr_sensitivity_too_large_lr_diverges": ("diverge", "after the last step"),
+        "test_public_lr_sensitivity_reports_the_final_loss": ("diverge", "after the last step")},
         {"test_lr_sensitivity_structure_and_values"}),
 }
 SUITE = VariantSuite("03-optimizers", "optimizers", BUGS, leaks=("optimizers_oracle",), stub_messages=("NotImplementedError", "should raise ValueError"))

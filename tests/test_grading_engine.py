@@ -165,7 +165,11 @@ def test_student_check_runs_public_tests_only(course, tmp_path):
                           env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert "FAIL  [double] double(1) == 2" in proc.stdout and "double(1) should be 2" in proc.stdout
-    assert "matches the reference" not in proc.stdout
+    # hidden tests do not run; only their titles and points are listed after the public score
+    assert not [line for line in proc.stdout.splitlines()
+                if line.startswith(("PASS", "FAIL")) and "matches the reference" in line]
+    assert ("double: 4 hidden points: double matches the reference (3); double keeps the shape (1)"
+            in " ".join(proc.stdout.split()))
 
 
 def test_grading_a_class_folder_writes_one_result_per_student_and_a_csv(course, tmp_path):
@@ -177,9 +181,11 @@ def test_grading_a_class_folder_writes_one_result_per_student_and_a_csv(course, 
     out = tmp_path / "graded"
     subprocess.run([sys.executable, "-m", "autograder", "grade", "toy", str(subs), "-o", str(out)],
                    env=env, check=True, capture_output=True, timeout=300)
-    rows = (out / "scores.csv").read_text().splitlines()
-    assert rows[0] == "student,score,max_score"
-    assert "alice,5.0,5.0" in rows and any(r.startswith("bob,") and not r.startswith("bob,5.0") for r in rows)
+    rows = [r.split(",") for r in (out / "scores.csv").read_text().splitlines()]
+    assert rows[0][:4] == ["student", "score", "max_score", "seconds"]  # then points per test
+    assert set(rows[0][4:]) == {"test_public_double", "test_double", "test_shape"}
+    scores = {r[0]: r[1:3] for r in rows[1:]}
+    assert scores["alice"] == ["5.0", "5.0"] and scores["bob"][0] != "5.0"
     assert json.loads((out / "bob.json").read_text())["score"] < 5
 
 

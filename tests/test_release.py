@@ -106,3 +106,21 @@ def test_released_config_lists_only_public_tests(exercise):
     for path in (exercise.folder / "tests" / "public").glob("test_*.py"):
         public_names |= set(re.findall(r"^def (test_\w+)", path.read_text(), re.M))
     assert set(released.tests) == public_names
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_released_config_says_what_hidden_tests_check_by_title_only(exercise):
+    """dlcheck tells students, per task, the hidden tests' titles and points; nothing else of them
+    (no names, code or inputs) is in the release."""
+    released = Exercise.load(TEMPLATE / exercise.slug)
+    hidden = {}
+    for path in exercise.suite_dir("hidden").glob("test_*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                hidden[node.name] = ast.get_docstring(node).strip().splitlines()[0]
+    shown = [c for checks in released.hidden_summary.values() for c in checks]
+    assert sorted(c["title"] for c in shown) == sorted(hidden.values())
+    assert sum(c["points"] for c in shown) == sum(exercise.test_config(n).points for n in hidden)
+    text = (TEMPLATE / exercise.slug / "exercise.toml").read_text()
+    assert not [n for n in hidden if re.search(rf"\b{n}\b", text)]
+    assert not [bad for bad in ("def ", "import ", "ref.", "submission.") if bad in text]

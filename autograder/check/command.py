@@ -1,20 +1,21 @@
 """``dlcheck [SUBMISSION] [--task T]``: run the public tests on your file, in the same sandbox
-the grader uses, and say what to fix. Exit status 1 when a test fails."""
+the grader uses, and say what to fix. Exit status 1 when a test fails, 2 for an unknown task."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+from ..catalog import canonical_task, hidden_checks, unknown_task
 from ..exercise import CONFIG_NAME, Exercise, find_exercise
-from ..grade import grade
-
-MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+from ..grade import check_submission_file, run_grading
+from .render import render, use_colour
 
 
 def add_arguments(p):
     p.add_argument("submission", nargs="?", type=Path,
                    help="your file, e.g. backprop.py (default: the exercise's file in this folder)")
     p.add_argument("--exercise", help="exercise name or folder (default: found next to the file)")
-    p.add_argument("--task", help="check only one task, e.g. --task affine")
+    p.add_argument("--task", help="check only one task, e.g. --task affine (any case)")
 
 
 def locate(args) -> tuple[Exercise, Path]:
@@ -30,23 +31,21 @@ def locate(args) -> tuple[Exercise, Path]:
     return exercise, submission
 
 
-def render(results: dict) -> str:
-    lines = []
-    for t in results["tests"]:
-        status = "PASS" if t.get("status") == "passed" else (
-            "SKIP" if t["output"].startswith("skipped") else "FAIL")
-        lines.append(f"{status}  {t['name']}")
-        if status != "PASS":
-            lines += ["      " + line for line in t["output"].splitlines()]
-    lines.append("")
-    lines.append(results["output"].splitlines()[0] if results["output"] else "")
-    return "\n".join(lines)
-
-
 def main(args):
     exercise, submission = locate(args)
-    results = grade(exercise, submission, suites=("public",), task=args.task, hide=())
-    print(render(results))
-    failed = any(t.get("status") != "passed" and not t["output"].startswith("skipped")
-                 for t in results["tests"])
-    return 1 if failed or not results["tests"] else 0
+    error = unknown_task(exercise, args.task)
+    if error:
+        print(f"dlcheck: error: {error}", file=sys.stderr)
+        return 2
+    problem = check_submission_file(Path(submission))
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    graded = run_grading(exercise, submission, suites=("public",), task=args.task, hide=())
+    hidden = hidden_checks(exercise)
+    if args.task:
+        hidden = {k: v for k, v in hidden.items() if k == canonical_task(args.task)}
+    sys.stdout.write(render(graded.outcomes, hidden, colour=use_colour(sys.stdout),
+                            notes=graded.notes))
+    failed = any(o.status == "failed" for o in graded.outcomes)
+    return 1 if failed or not graded.outcomes else 0

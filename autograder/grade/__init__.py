@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..exercise import SUITES, Exercise, course_root, secret_paths, solution_path
@@ -29,17 +30,22 @@ def make_proxy(exercise: Exercise, submission: Path, hide=()) -> SubmissionProxy
     return SubmissionProxy(spec)
 
 
-def grade(exercise: Exercise, submission: Path, *, suites=SUITES, task: str | None = None,
-          solution: Path | None = None, hide=None, max_examples: int | None = None,
-          seed: int | None = None) -> dict:
-    """Grade and return the results dict (never raises for anything the submission does)."""
+@dataclass
+class Graded:
+    """What one grading run produced, before it becomes results.json."""
+    outcomes: list
+    seconds: float
+    notes: list[str]
+    student_output: str
+
+
+def run_grading(exercise: Exercise, submission: Path, *, suites=SUITES, task: str | None = None,
+                solution: Path | None = None, hide=None, max_examples: int | None = None,
+                seed: int | None = None) -> Graded:
+    """Run the tests on a submission file that exists (see ``check_submission_file``)."""
     from ..runner import run_tests  # imports pytest/hypothesis only when grading
 
     start = time.monotonic()
-    problem = check_submission_file(Path(submission))
-    if problem:
-        return failure_results(problem, seconds=time.monotonic() - start,
-                               max_score=sum(t.points for t in exercise.tests.values()))
     if hide is None:
         hide = default_hidden_paths(exercise)
     proxy = make_proxy(exercise, Path(submission), hide)
@@ -53,8 +59,19 @@ def grade(exercise: Exercise, submission: Path, *, suites=SUITES, task: str | No
              ] if time.monotonic() - start > exercise.limits.total_timeout_s else []
     for w in proxy.sandbox_report.get("warnings", []):
         print(f"sandbox: {w}", file=sys.stderr)
-    return build_results(outcomes, seconds=time.monotonic() - start, notes=notes,
-                         student_output=proxy.output())
+    return Graded(outcomes, time.monotonic() - start, notes, proxy.output())
+
+
+def grade(exercise: Exercise, submission: Path, **kwargs) -> dict:
+    """Grade and return the results dict (never raises for anything the submission does)."""
+    start = time.monotonic()
+    problem = check_submission_file(Path(submission))
+    if problem:
+        return failure_results(problem, seconds=time.monotonic() - start,
+                               max_score=sum(t.points for t in exercise.tests.values()))
+    g = run_grading(exercise, submission, **kwargs)
+    return build_results(g.outcomes, seconds=time.monotonic() - start, notes=g.notes,
+                         student_output=g.student_output)
 
 
 def grade_to_file(exercise: Exercise, submission: Path, out: Path, **kwargs) -> dict:

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..catalog import hidden_checks, hidden_summary_toml
 from ..exercise import CONFIG_NAME, Exercise, exercise_folders
 from .notebook import build_notebook
 
@@ -99,7 +100,8 @@ def build_exercise(folder: Path, solutions: Path, dest: Path) -> None:
     for name in SHIPPED_DIRS:
         if (folder / name).is_dir():
             shutil.copytree(folder / name, dest / name)
-    (dest / CONFIG_NAME).write_text(_public_config(folder))
+    (dest / CONFIG_NAME).write_text(
+        _public_config(folder) + "\n" + hidden_summary_toml(hidden_checks(exercise)))
     public = folder / "tests" / "public"
     if public.is_dir():
         (dest / "tests" / "public").mkdir(parents=True)

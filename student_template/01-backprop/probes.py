@@ -350,6 +350,24 @@ def import_torch(sub):
     return str(torch.__version__)
 
 
+def _global_rng_state():
+    """The global NumPy RNG's position (np.random.seed/shuffle/permutation/... move it)."""
+    _, keys, pos, has_gauss, cached = np.random.get_state()
+    return keys.tobytes(), pos, has_gauss, cached
+
+
+def mlp_train_twice(sub, sizes, activation, model_seed, X, y, **train_kwargs):
+    """``train`` twice, each time on a fresh ``MLP(sizes, activation, model_seed)`` with the
+    same arguments: the losses of each run and whether the run moved the global NumPy RNG."""
+    runs = []
+    for _ in range(2):
+        model = _model(sub, sizes, activation, model_seed)
+        before = _global_rng_state()
+        losses = sub.train(model, np.array(X), np.array(y), **train_kwargs)
+        runs.append({"losses": _copy(losses), "used_global_rng": _global_rng_state() != before})
+    return runs
+
+
 def torch_model(sub, sizes, activation, seed, params, X, y):
     """``to_torch(GivenMLP(params, activation))`` (or, when your to_torch needs attributes of
     your own MLP, ``to_torch`` of ``MLP(sizes, activation, seed)`` with the given params; its

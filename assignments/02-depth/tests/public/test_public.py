@@ -12,7 +12,8 @@ from hypothesis import given, strategies as st
 
 import probes as P
 import strategies as S
-from autograder.testing import expect_close, expect_scalar_close, expect_shape, fail, task
+from autograder.testing import (expect_close, expect_no_device_bug, expect_scalar_close,
+                                expect_shape, fail, task)
 
 
 @task("make_mlp")
@@ -35,6 +36,11 @@ def test_public_make_mlp_shapes(submission, cfg, seed):
 @given(seed=S.seeds)
 def test_public_init_he_variance(submission, seed):
     """init_weights("he"): weight variance about 2/fan_in, biases zero"""
+    _he_init(submission, seed)
+
+
+def _he_init(submission, seed):
+    """init_probe for He init, with the variance and zero biases checked."""
     sizes = [40, 120, 40]
     info = submission.probe("init_probe", sizes=sizes, scheme="he", seed=seed, _where="init_weights")
     for W, b, fan_in in zip(info["weights"], info["biases"], sizes[:-1]):
@@ -43,23 +49,30 @@ def test_public_init_he_variance(submission, seed):
             fail(f"weight variance {var:.4g} for fan_in={fan_in}; He init gives 2/fan_in")
         if np.any(b.array != 0):
             fail("biases must be zero")
+    return info
 
 
 @task("layer_grad_norms")
 @given(seed=S.seeds, residual=st.booleans())
 def test_public_layer_grad_norms(submission, seed, residual):
     """layer_grad_norms equals the norms autograd gives, input to output"""
+    _grad_norms(submission, seed, residual, stale=True)
+
+
+def _grad_norms(submission, seed, residual, stale):
+    """grad_norms_probe on a 2-6-6-6-3 tanh MLP, its norms checked against autograd."""
     sizes = [2, 6, 6, 6, 3]
     weights = S.mlp_weights(seed, sizes, gain=2.0)
     X, y = S.classification(seed, 16, 2, 3)
     info = submission.probe("grad_norms_probe", sizes=sizes, activation="tanh", residual=residual,
-                            weights=weights, X=X, y=y, _where="layer_grad_norms")
+                            weights=weights, X=X, y=y, stale=stale, _where="layer_grad_norms")
     model = P.build_mlp(sizes, "tanh", residual, weights)
     torch.nn.functional.cross_entropy(model(torch.as_tensor(X)), torch.as_tensor(y)).backward()
     expected = [m.weight.grad.norm().item() for m in model.modules() if isinstance(m, torch.nn.Linear)]
     if info["norms"] is None or len(info["norms"]) != len(expected):
         fail(f"expected one norm per nn.Linear ({len(expected)})")
     expect_close(np.array(info["norms"]), np.array(expected), "layer_grad_norms", rtol=1e-7)
+    return info
 
 
 @task("clip_grad_norm_")
@@ -89,3 +102,82 @@ def test_public_train_and_measure_keys(submission):
         fail(f"expected a dict with keys {sorted(keys)}")
     if len(res["loss_curve"]) != 3 or len(res["grad_norms"]) != 3:
         fail("loss_curve and grad_norms need one entry per epoch")
+
+
+# ------------------------------------------------- the mistakes the handout warns about
+@task("init_weights")
+def test_public_init_draws_from_the_generator(submission):
+    """init_weights draws from `generator`: the same seed gives the same weights whatever the global RNG"""
+    info = _he_init(submission, 5)
+    if not info["same_seed_equal"]:
+        fail("init_weights: two calls with generators seeded alike gave different weights: draw "
+             "from `generator` (e.g. nn.init.normal_(w, 0, s, generator=generator)), not the "
+             "global RNG")
+    if not info["other_seed_differs"]:
+        fail("init_weights: generators with different seeds gave the same weights")
+
+
+@task("layer_grad_norms")
+def test_public_layer_grad_norms_leaves_no_gradients(submission):
+    """layer_grad_norms leaves no gradients behind in the model (every p.grad is None)"""
+    info = _grad_norms(submission, 3, residual=False, stale=False)
+    if any(state == "nonzero" for state in info["grads_after"]):
+        fail("layer_grad_norms left gradients behind in the model: set every p.grad back to None "
+             "(model.zero_grad(set_to_none=True)) before returning, or use torch.autograd.grad")
+
+
+@task("depth_study")
+def test_public_depth_study_runs_are_reproducible_alone(submission):
+    """depth_study: the run (depth 3, residual) alone gives what it gave inside the whole study"""
+    data = S.spirals(120, 96)
+    kw = dict(width=8, activation="sigmoid", init="xavier", epochs=2, lr=0.1, batch_size=16,
+              loss_threshold=0.6)
+    full = submission.probe("depth_study_probe", data=data, seed=4, depths=(1, 3), **kw,
+                            _where="depth_study")
+    pairs = [(r.get("depth"), r.get("residual")) for r in full] if isinstance(full, list) else full
+    if pairs != [(1, False), (1, True), (3, False), (3, True)]:
+        fail(f"depth_study(depths=(1, 3)) returned the (depth, residual) pairs {pairs}; expected "
+             "depth in the outer loop, residual (False, True) in the inner one")
+    curves = [r.get("loss_curve") for r in full]
+    if any(not isinstance(c, list) or len(c) != 2 or not all(np.isfinite(c)) for c in curves):
+        fail("every depth_study run needs a finite loss_curve with one entry per epoch")
+    alone = submission.probe("depth_study_probe", data=data, seed=4, depths=(3,),
+                             residual=(True,), **kw, _where="depth_study")
+    if [alone[0]["loss_curve"], alone[0]["grad_norms"]] != [curves[3], full[3]["grad_norms"]]:
+        fail("depth_study: the run (depth 3, residual) gave different results alone than after "
+             "other runs: give every run a fresh torch.Generator().manual_seed(seed) for "
+             "init_weights and one for shuffling, seed = generator.initial_seed()")
+
+
+DEVICE_SIZES = [3, 6, 6, 2]
+
+
+@task("init_weights")
+def test_public_init_weights_device(submission):
+    """init_weights creates nothing off the parameters' device (no .cpu(), no 'cuda')"""
+    expect_no_device_bug(submission, "init_weights", sizes=[5, 7, 3], scheme="xavier", seed=2)
+
+
+@task("layer_grad_norms")
+def test_public_layer_grad_norms_device(submission):
+    """layer_grad_norms works on the model's device (no .numpy(), no .cpu())"""
+    X, y = S.classification(2, 12, 3, 2)
+    expect_no_device_bug(submission, "layer_grad_norms", sizes=DEVICE_SIZES, activation="relu",
+                         residual=False, weights=S.mlp_weights(1, DEVICE_SIZES), X=X, y=y)
+
+
+@task("clip_grad_norm_")
+def test_public_clip_grad_norm_device(submission):
+    """clip_grad_norm_ works on the gradients' device (no .cpu(), no .numpy())"""
+    expect_no_device_bug(submission, "clip_grad_norm_", grads=S.grad_arrays(3, [(2, 3), (4,)]),
+                         max_norm=0.3)
+
+
+@task("train_and_measure")
+def test_public_train_and_measure_device(submission):
+    """train_and_measure keeps batches and permutations on the data's device"""
+    X, y = S.classification(4, 20, 3, 2)
+    expect_no_device_bug(submission, "train_and_measure", sizes=DEVICE_SIZES, activation="relu",
+                         residual=True, weights=S.mlp_weights(2, DEVICE_SIZES),
+                         data=(X[:14], y[:14], X[14:], y[14:]), epochs=1, lr=0.1, batch_size=4,
+                         seed=1, loss_threshold=0.5)
