@@ -57,6 +57,7 @@ def test_index(exercise: Exercise) -> dict[str, TestInfo]:
                 task = next((d.args[0].value for d in node.decorator_list
                              if isinstance(d, ast.Call) and getattr(d.func, "id", None) == "task"
                              and d.args and isinstance(d.args[0], ast.Constant)), None)
+                task = task.lower() if task else None  # task names match in any case
                 index[f"[{task or suite}] {title}"] = TestInfo(node.name, task, title)
     return index
 
@@ -87,7 +88,7 @@ def function_tasks(source: str, graded: list[str], tasks: set[str],
     refs = _references(source)
     for name in refs:
         owner = name.split(".")[0]
-        explicit = config.functions.get(name) or config.functions.get(owner)
+        explicit = (config.functions.get(name) or config.functions.get(owner) or "").lower()
         guess = by_lower.get(name.lower()) or by_lower.get(owner.lower())
         if explicit or (guess and (name in graded or "." in name)):
             result[name] = {explicit or guess}
