@@ -268,7 +268,8 @@ def crop_probe(sub, images, padding, seed, fn="random_crop", generator_device=No
     imgs = as_tensor(images)
     before = snapshot(imgs)
     dev = generator_device or imgs.device
-    stand_ins = {k: study_stand_ins()[k] for k in ("hflip", "random_crop")} if fn == "augment" else {}
+    stand_ins = {k: v for k, v in study_stand_ins().items()
+                 if k in ("hflip", "random_crop")} if fn == "augment" else {}
     with replaced(sub, **stand_ins):
         if fn == "augment":
             outs = [sub.augment(imgs, _gen(s, dev), padding=padding, **kwargs) for s in (seed, seed, seed + 1)]
@@ -330,8 +331,12 @@ def _data(data, device=None):
 def study_stand_ins() -> dict:
     """Your graded building blocks -> the course's versions (regularization_study tests). The
     course versions live in ``standins.py``, which the grader puts next to this file in the
-    sandbox and which is never released."""
-    import standins
+    sandbox and which is never released: in a student's released copy (``dlcheck``) there is
+    none, and your own functions stand for themselves."""
+    try:
+        import standins
+    except ImportError:
+        return {}
 
     return dict(dropout=standins.course_dropout, l2_penalty=standins.course_l2_penalty,
                 augment=standins.course_augment, hflip=standins.course_hflip,

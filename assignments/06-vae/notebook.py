@@ -90,6 +90,8 @@ print("sample reproducible from the generator:", torch.equal(s1, s2), tuple(s1.s
 
 # %%
 check("VAE")
+
+# %%
 check("sample")
 
 # %% [markdown]
@@ -120,13 +122,23 @@ plt.show()
 
 # %%
 vae = load("vae")
+X, y = images8x8(600, classes=4, noise=0.1, seed=0)
+X, y = torch.as_tensor(X.reshape(600, 64)), torch.as_tensor(y)
+model, _ = vae.train_vae(X, n_latent=2, beta=0.1, epochs=30, lr=5e-3,
+                         generator=torch.Generator().manual_seed(0))
 fig = vae.plot_latent_space(model, X, y)
 fig
 
 # %%
+vae = load("vae")
+X = torch.as_tensor(images8x8(600, classes=4, noise=0.1, seed=0)[0].reshape(600, 64))
+model, _ = vae.train_vae(X, n_latent=2, beta=0.1, epochs=30, lr=5e-3,
+                         generator=torch.Generator().manual_seed(0))
 fig = vae.plot_samples(model, 16, torch.Generator().manual_seed(1))
 fig
 
 # %%
 check("train_vae")
+
+# %%
 check("plot_latent_space")
