@@ -262,12 +262,12 @@ def mlp_losses(sub, sizes, activation, seed, X, y, param_sets):
 
 
 def mlp_train(sub, sizes, activation, model_seed, X, y, params=None, eval_X=None, eval_y=None,
-              **train_kwargs):
+              measure=True, **train_kwargs):
     """``train(MLP(sizes, activation, model_seed), X, y, **train_kwargs)`` (integration tests:
     your MLP, train and accuracy together).
 
     Returns the losses as returned, the final params, the accuracy on (eval_X, eval_y) (or on
-    the training data), the training time and the inputs after.
+    the training data; None without ``measure``), the training time and the inputs after.
     """
     model = _model(sub, sizes, activation, model_seed, params)
     X, y = np.array(X), np.array(y)
@@ -276,7 +276,7 @@ def mlp_train(sub, sizes, activation, model_seed, X, y, params=None, eval_X=None
     seconds = time.perf_counter() - start
     if eval_X is None:
         eval_X, eval_y = X.copy(), y.copy()
-    acc = sub.accuracy(model, np.array(eval_X), np.array(eval_y))
+    acc = sub.accuracy(model, np.array(eval_X), np.array(eval_y)) if measure else None
     return {"losses": losses, "params": _params_of(model), "accuracy": acc,
             "seconds": seconds, "X_after": X, "y_after": y}
 
@@ -356,12 +356,13 @@ def _global_rng_state():
     return keys.tobytes(), pos, has_gauss, cached
 
 
-def mlp_train_twice(sub, sizes, activation, model_seed, X, y, **train_kwargs):
-    """``train`` twice, each time on a fresh ``MLP(sizes, activation, model_seed)`` with the
-    same arguments: the losses of each run and whether the run moved the global NumPy RNG."""
+def train_twice(sub, params, X, y, **train_kwargs):
+    """``train`` twice, each time on a fresh ``CourseModel(params)`` (not your MLP: this tests
+    train alone) with the same arguments: the losses of each run and whether the run moved the
+    global NumPy RNG."""
     runs = []
     for _ in range(2):
-        model = _model(sub, sizes, activation, model_seed)
+        model = CourseModel(params, X)
         before = _global_rng_state()
         losses = sub.train(model, np.array(X), np.array(y), **train_kwargs)
         runs.append({"losses": _copy(losses), "used_global_rng": _global_rng_state() != before})

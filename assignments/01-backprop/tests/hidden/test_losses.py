@@ -125,6 +125,8 @@ def test_softmax_rejects_bad_input(submission):
     """softmax_cross_entropy raises ValueError naming logits or y for bad shapes"""
     logits = S.logits(0, 4, 3)
     y = S.labels(0, 4, 3)
+    _values_must_be_right(_loss(submission, "softmax_cross_entropy", logits, y),
+                          "softmax_cross_entropy", logits, y, "dlogits")
     cases = [("logits of shape (3,)", [logits[0], y[:1]], ("logits",)),
              ("y of length 5 for 4 rows of logits", [logits, np.zeros(5, dtype=np.int64)], ("y",)),
              ("y of length 3 for 4 rows of logits", [logits, y[:3]], ("y",))]
@@ -188,6 +190,8 @@ def test_mse_does_not_modify_inputs(submission, seed, shape):
 def test_mse_rejects_bad_shapes(submission):
     """mse_loss raises ValueError naming pred or target when their shapes differ"""
     pred, target = S.mse_inputs(0, (4, 3))
+    _values_must_be_right(_loss(submission, "mse_loss", pred, target), "mse_loss", pred, target,
+                          "dpred")
     for what, args in (("target of shape (4, 1) for pred (4, 3) (no broadcasting)",
                         [pred, target[:, :1]]),
                        ("target of shape (3, 4) for pred (4, 3)", [pred, target.T.copy()])):

@@ -432,7 +432,7 @@ def test_train_lowers_the_loss(submission):
     """Integration: your MLP trained by your train: the loss at least halves (sigmoid MLP on XOR)"""
     X, y = xor(120, noise=0.1, seed=3)
     _, losses = _train(submission, [2, 8, 2], "sigmoid", 1, X, y, lr=0.5, epochs=60,
-                       batch_size=16, seed=1)
+                       batch_size=16, seed=1, measure=False)
     if not losses[-1] < 0.5 * losses[0]:
         fail(f"the loss went from {losses[0]:.4g} (epoch 1) to {losses[-1]:.4g} (epoch 60): "
              "expected it to at least halve")
@@ -481,6 +481,8 @@ def test_train_rejects_bad_input(submission):
     """train raises ValueError naming batch_size or y for bad arguments"""
     X, y = S.mlp_data(0, 10, 3, 3)
     params = _course_params(0)
+    kw = dict(lr=0.1, epochs=2, batch_size=4, seed=0)  # right values first, then the errors
+    _expect_minibatch_sgd(*_train_course_model(submission, params, X, y, **kw), params, X, y, **kw)
     cases = [("batch_size=0", [X, y], {"batch_size": 0, "epochs": 1}, ("batch_size",)),
              ("batch_size=-4", [X, y], {"batch_size": -4, "epochs": 1}, ("batch_size",)),
              ("y of length 9 for 10 rows of X", [X, y[:9]], {"epochs": 1}, ("y",))]
