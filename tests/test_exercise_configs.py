@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from autograder.exercise import VISIBILITIES, Exercise, exercise_folders
+from autograder.sandbox.limits import NOMINAL_GRADER_MB
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = [Exercise.load(f) for f in exercise_folders(ROOT / "assignments")]
@@ -71,10 +72,10 @@ def test_integration_tests_are_named_and_cheap(exercise):
             assert config.points <= 1, f"{name}: an integration test carries few points"
 
 
-#: resident MB measured when the worker starts (docs/SECURITY.md, "Limits"), rounded up:
-#: the grader (pytest, hypothesis, tests, reference; torch when the tests use it) and the
-#: worker before the student's file (numpy, probes; torch when ``uses_torch``)
-GRADER_MB = {False: 70, True: 260}
+#: resident MB measured when the worker starts (docs/SECURITY.md, "Limits"), rounded up: the
+#: grader (NOMINAL_GRADER_MB) and the worker before the student's file (numpy, probes; torch when
+#: ``uses_torch``)
+GRADER_MB = NOMINAL_GRADER_MB
 WORKER_MB = {False: 40, True: 230}
 STUDENT_ROOM_MB = 64  # what the student's code may at least allocate
 

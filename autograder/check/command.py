@@ -8,6 +8,7 @@ from pathlib import Path
 from ..catalog import canonical_task, hidden_checks, unknown_task
 from ..exercise import CONFIG_NAME, Exercise, find_exercise
 from ..grade import check_submission_file, run_grading
+from ..sandbox.limits import NOMINAL_GRADER_MB
 from .render import render, use_colour
 
 
@@ -41,7 +42,9 @@ def main(args):
     if problem:
         print(problem, file=sys.stderr)
         return 1
-    graded = run_grading(exercise, submission, suites=("public",), task=args.task, hide=())
+    # the worker's memory as when graded, whatever this process holds (a notebook's kernel)
+    graded = run_grading(exercise, submission, suites=("public",), task=args.task, hide=(),
+                         grader_mb=NOMINAL_GRADER_MB[exercise.uses_torch])
     hidden = hidden_checks(exercise)
     if args.task:
         hidden = {k: v for k, v in hidden.items() if k == canonical_task(args.task)}

@@ -24,9 +24,11 @@ def check_submission_file(path: Path) -> str | None:
     return None
 
 
-def make_proxy(exercise: Exercise, submission: Path, hide=()) -> SubmissionProxy:
+def make_proxy(exercise: Exercise, submission: Path, hide=(),
+               grader_mb: float | None = None) -> SubmissionProxy:
     spec = SandboxSpec(submission=submission, module=exercise.name, probes=exercise.probes,
-                       limits=exercise.limits, hide=tuple(hide), uses_torch=exercise.uses_torch)
+                       limits=exercise.limits, hide=tuple(hide), uses_torch=exercise.uses_torch,
+                       grader_mb=grader_mb)
     return SubmissionProxy(spec)
 
 
@@ -41,14 +43,14 @@ class Graded:
 
 def run_grading(exercise: Exercise, submission: Path, *, suites=SUITES, task: str | None = None,
                 solution: Path | None = None, hide=None, max_examples: int | None = None,
-                seed: int | None = None) -> Graded:
+                seed: int | None = None, grader_mb: float | None = None) -> Graded:
     """Run the tests on a submission file that exists (see ``check_submission_file``)."""
     from ..runner import run_tests  # imports pytest/hypothesis only when grading
 
     start = time.monotonic()
     if hide is None:
         hide = default_hidden_paths(exercise)
-    proxy = make_proxy(exercise, Path(submission), hide)
+    proxy = make_proxy(exercise, Path(submission), hide, grader_mb)
     try:
         outcomes = run_tests(exercise, proxy, suites=suites, task=task, solution=solution,
                              max_examples=max_examples, seed=seed,

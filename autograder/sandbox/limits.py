@@ -60,6 +60,12 @@ class Limits:
                                       - self.reserve_mb))
 
 
+#: resident MB of the grading process when the worker starts (docs/SECURITY.md, "Limits"),
+#: rounded up: pytest, hypothesis, tests, reference; torch when the exercise uses it. A student's
+#: ``dlcheck`` (or a notebook's ``check``) runs in a process of any size, so its worker gets the
+#: budget it would get when graded: the box minus this, not minus the caller's footprint.
+NOMINAL_GRADER_MB = {False: 70, True: 260}
+
 #: below this the worker cannot even import numpy; an exercise whose box is that full fails
 #: every test with "ran out of memory" (and test_exercise_configs catches it first)
 MIN_WORKER_MB = 64

@@ -50,6 +50,8 @@ class SandboxSpec:
     hide: tuple[str, ...] = ()
     uses_torch: bool = False
     python: str = sys.executable
+    #: the grader's footprint the memory budget assumes (None: measure this process now)
+    grader_mb: float | None = None
     #: build the private filesystem view when root (False: test the permission-only fallback)
     isolate: bool = True
 
@@ -260,7 +262,7 @@ class WorkerProcess:
         self.limits = spec.limits
         self.uid = _free_uid() if os.geteuid() == 0 else None
         #: the worker's memory budget, from the box and this process's footprint now
-        self.parent_mb = resident_mb()
+        self.parent_mb = spec.grader_mb if spec.grader_mb is not None else resident_mb()
         self.memory_mb = self.limits.worker_memory_mb(self.parent_mb)
         #: watched only where its address space is limited too (not on a GPU machine, where
         #: a CUDA context alone holds hundreds of MB; docs/SECURITY.md)
