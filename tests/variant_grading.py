@@ -131,6 +131,16 @@ class VariantSuite:
         assert failed == expected, (f"{name}: unexpected failures {sorted(failed - expected)}, "
                                     f"expected but passed {sorted(expected - failed)}")
 
+    def check_exact_failures(self, name: str, r: dict):
+        """The variant fails exactly its must-fail tests and its listed others (none may pass)."""
+        task, must_fail, others = self.bugs[name]
+        assert others is not None, f"{name}: list the exact set of other failing tests"
+        failed = {k for k, t in self.outcomes(r).items()
+                  if t.get("status") == "failed" and not t["output"].startswith("skipped")}
+        assert failed == set(must_fail) | others, (
+            f"{name}: unexpected failures {sorted(failed - set(must_fail) - others)}, "
+            f"listed but passed {sorted(set(must_fail) | others - failed)}")
+
     def check_no_leaks(self, results: dict):
         for name, r in results.items():
             for where, text in [("top", r.get("output", ""))] + [(t["name"], t["output"])

@@ -237,26 +237,62 @@ def clip_probe(sub, grads, max_norm, style="list", dtype=None, device=None):
 
 
 # ----------------------------------------------------------------------------- training
+def _zero_norms(model, X, y, loss_fn):
+    """The course's stand-in for layer_grad_norms: one 0.0 per nn.Linear (computes nothing)."""
+    return [0.0 for m in model.modules() if isinstance(m, nn.Linear)]
+
+
+@contextlib.contextmanager
+def recorded_grad_norms(sub, calls=None):
+    """While active, your train_and_measure / depth_study call your layer_grad_norms through a
+    recorder: each call's parameters (before it), number of rows and result go to ``calls``.
+    If your layer_grad_norms raises (not written yet, say), the recorder returns
+    ``_zero_norms`` instead, so train_and_measure is judged on its own."""
+    original = getattr(sub, "layer_grad_norms", None)
+
+    def recording(model, X, y, loss_fn):
+        params = [p.detach().clone() for p in model.parameters()]
+        try:
+            norms = original(model, X, y, loss_fn)
+        except Exception:  # noqa: BLE001 - layer_grad_norms has its own tests
+            norms = _zero_norms(model, X, y, loss_fn)
+        if calls is not None:
+            calls.append({"params": params, "rows": len(X),
+                          "norms": [_number(v) for v in norms] if isinstance(norms, (list, tuple)) else None})
+        return norms
+
+    sub.layer_grad_norms = recording
+    try:
+        yield
+    finally:
+        sub.layer_grad_norms = original
+
+
 def train_probe(sub, sizes, activation, residual, weights, data, epochs, lr, batch_size, seed,
                 loss_threshold, generator_device="cpu"):
-    """train_and_measure on the tests' own MLP (given weights) with a seeded generator."""
+    """train_and_measure on the tests' own MLP (given weights) with a seeded generator; also
+    what your layer_grad_norms returned when train_and_measure called it (recorded_grad_norms)."""
     X_tr, y_tr, X_te, y_te = _split(data)
     model = build_mlp(sizes, activation, residual, weights, device=X_tr.device, dtype=X_tr.dtype)
     gen = torch.Generator(device=generator_device).manual_seed(seed)
-    result = sub.train_and_measure(model, (X_tr, y_tr, X_te, y_te), epochs=epochs, lr=lr,
-                                   batch_size=batch_size, generator=gen,
-                                   loss_threshold=loss_threshold)
-    return {"result": result,
+    calls = []
+    with recorded_grad_norms(sub, calls):
+        result = sub.train_and_measure(model, (X_tr, y_tr, X_te, y_te), epochs=epochs, lr=lr,
+                                       batch_size=batch_size, generator=gen,
+                                       loss_threshold=loss_threshold)
+    return {"result": result, "grad_norm_calls": calls,
             "params": [p.detach() for p in model.parameters()],
             "grads_after": [_grad_state(p) for p in model.parameters()],
             "param_devices": sorted({str(p.device) for p in model.parameters()})}
 
 
 def depth_study_probe(sub, data, seed, generator_device="cpu", **kwargs):
-    """depth_study(data, generator=torch.Generator().manual_seed(seed), **kwargs)."""
+    """depth_study(data, generator=torch.Generator().manual_seed(seed), **kwargs), your
+    layer_grad_norms called through recorded_grad_norms."""
     data = _split(data)
     gen = torch.Generator(device=generator_device).manual_seed(seed)
-    return sub.depth_study(data, generator=gen, **kwargs)
+    with recorded_grad_norms(sub):
+        return sub.depth_study(data, generator=gen, **kwargs)
 
 
 # ----------------------------------------------------------------------------- plots
@@ -308,10 +344,14 @@ def _device_case(sub, fn, kw):
         model = build_mlp(kw["sizes"], kw["activation"], kw["residual"], kw["weights"], dtype=X_tr.dtype)
         gen = torch.Generator().manual_seed(kw["seed"])
 
-        def call():
-            res = sub.train_and_measure(model, (X_tr, y_tr, X_te, y_te), epochs=kw["epochs"],
-                                        lr=kw["lr"], batch_size=kw["batch_size"], generator=gen,
-                                        loss_threshold=kw["loss_threshold"])
+        def call():  # layer_grad_norms has its own device test: the stand-in replaces it here
+            original, sub.layer_grad_norms = getattr(sub, "layer_grad_norms", None), _zero_norms
+            try:
+                res = sub.train_and_measure(model, (X_tr, y_tr, X_te, y_te), epochs=kw["epochs"],
+                                            lr=kw["lr"], batch_size=kw["batch_size"],
+                                            generator=gen, loss_threshold=kw["loss_threshold"])
+            finally:
+                sub.layer_grad_norms = original
 
             def finish():
                 r = {k: v for k, v in res.items() if k != "train_time_s"} if isinstance(res, dict) else res
@@ -322,8 +362,12 @@ def _device_case(sub, fn, kw):
         data = _split(kw["data"])
         gen = torch.Generator().manual_seed(kw["seed"])
 
-        def call():
-            res = sub.depth_study(data, generator=gen, **kw["kwargs"])
+        def call():  # layer_grad_norms has its own device test: the stand-in replaces it here
+            original, sub.layer_grad_norms = getattr(sub, "layer_grad_norms", None), _zero_norms
+            try:
+                res = sub.depth_study(data, generator=gen, **kw["kwargs"])
+            finally:
+                sub.layer_grad_norms = original
 
             def finish():
                 if isinstance(res, list):

@@ -249,19 +249,17 @@ def plot_probe(sub, results):
 
 
 # ----------------------------------------------------------------------------- device check
-def _optimizer_case(sub, name, kwargs, seed):
-    """Parameters with fixed gradients (made outside the check) and a call that builds your
-    optimizer and takes three steps."""
-    g = torch.Generator().manual_seed(seed)
-    shapes = [(3, 2), (4,)]
-    params = [torch.randn(s, generator=g, dtype=torch.float64).requires_grad_(True) for s in shapes]
-    grads = [[torch.randn(s, generator=g, dtype=torch.float64) for s in shapes] for _ in range(3)]
+def _optimizer_case(sub, name, kwargs, init, noise, coef):
+    """Parameters (made outside the check) and a call that builds your optimizer and takes one
+    step per entry of ``noise`` (gradients as in run_optimizer)."""
+    params = _make_params(init, "float64", "cpu")
+    grads = [[as_tensor(g, dtype=torch.float64) for g in step] for step in noise]
 
     def call():
         opt = getattr(sub, name)(params, **kwargs)
         for step_grads in grads:
-            for p, gr in zip(params, step_grads):
-                p.grad = gr.clone()
+            for p, g in zip(params, step_grads):
+                p.grad = g + coef * p.detach()
             opt.step()
 
         def finish():
@@ -295,7 +293,7 @@ def device_probe(sub, fn, **kw):
     def case():
         if experiment:
             return _experiment_case(sub, fn, kw)
-        return _optimizer_case(sub, fn, kw["kwargs"], kw.get("seed", 0))
+        return _optimizer_case(sub, fn, kw["kwargs"], kw["init"], kw["noise"], kw["coef"])
 
     return check_devices(fn, case, what="a parameter or state tensor",
                          plain_guard=contextlib.nullcontext if experiment

@@ -1,13 +1,17 @@
 """Inputs of the optimizers exercise's tests: hypothesis strategies and seeded builders.
 
-Public: replay a failing example with the same arguments, e.g.
-``problem(3, [(2, 3), (4,)], steps=20)``. Every builder is deterministic.
+Public: a failure message ends with the smallest failing input written as a call of a builder
+of this file, e.g. ``optimizer_case(name='Adam', kwargs={...}, groups=[...], shapes=[(2,)],
+seed=0, steps=20)``; run the same call (``import strategies as S; S.optimizer_case(...)``) to
+get the very parameters and gradients the test used. Every builder is deterministic.
 
 The optimisation problem of the step-for-step tests: the gradient of parameter ``p`` at step
 ``t`` is ``noise[t][i] + coef * p`` (a quadratic pull towards 0 plus a fixed random push), so
 the gradient depends on where the optimizer has taken the parameter.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from hypothesis import strategies as st
@@ -118,3 +122,97 @@ def spirals_data(seed: int = 0, n: int = 90):
     labels. A small MLP cannot separate them, so a far too large learning rate blows the loss up."""
     X, y = two_spirals(n, seed=seed)
     return (X / X.std(0)).astype(np.float32), y.astype(np.int64)
+
+
+# ----------------------------------------------------------------------------- test cases
+class OptimizerCase(NamedTuple):
+    """One optimizer run: ``name(groups, **kwargs)`` (groups: indices into ``init`` with
+    per-group overrides), one step per entry of ``noise``; the gradient of parameter i at step
+    t is ``noise[t][i] + coef * p`` (None for the indices in ``missing[t]``)."""
+    name: str
+    kwargs: dict
+    groups: list
+    init: list
+    noise: list
+    coef: float
+    missing: list | None
+    dtype: str
+
+    def __repr__(self):  # not Python syntax on purpose: hypothesis then prints the builder call
+        return f"<OptimizerCase {self.name}>"
+
+
+def optimizer_case(name: str, kwargs: dict, groups: list, shapes, seed: int, steps: int,
+                   dtype: str = "float64", with_missing: bool = False) -> OptimizerCase:
+    """problem(seed, shapes, steps, dtype) (and, ``with_missing``, missing_grads(seed, ...))."""
+    init, noise, coef = problem(seed, shapes, steps, dtype=np.dtype(dtype))
+    missing = missing_grads(seed, len(shapes), steps) if with_missing else None
+    return OptimizerCase(name, kwargs, groups, init, noise, coef, missing, dtype)
+
+
+def optimizer_kwargs(name: str):
+    """Hyper-parameters of ``name`` (every option drawn, AdamW included)."""
+    return {"SGD": sgd_kwargs(nesterov=True, weight_decay=True),
+            "AdaGrad": adagrad_kwargs(),
+            "RMSProp": rmsprop_kwargs(),
+            "Adam": st.one_of(adam_kwargs(weight_decay=True),
+                              adam_kwargs(weight_decay=True, decoupled=True))}[name]
+
+
+@st.composite
+def optimizer_cases(draw, name: str, kwargs=None, overrides=None, steps: int = 20,
+                    dtype: str = "float64", min_params: int = 1, with_missing: bool = False):
+    """OptimizerCase for ``name`` with hyper-parameters drawn from ``kwargs`` (default:
+    optimizer_kwargs(name)) and per-group ``overrides`` (default: lr_overrides())."""
+    shapes = draw(param_shapes())
+    shapes = shapes + [(2,)] * max(0, min_params - len(shapes))
+    return draw(st.builds(
+        optimizer_case, name=st.just(name),
+        kwargs=kwargs if kwargs is not None else optimizer_kwargs(name),
+        groups=groups(len(shapes), overrides if overrides is not None else lr_overrides()),
+        shapes=st.just(shapes), seed=seeds, steps=st.just(steps), dtype=st.just(dtype),
+        with_missing=st.just(with_missing)))
+
+
+class ExperimentCase(NamedTuple):
+    """compare_optimizers / lr_sensitivity on (X, y) = classification_data(0) with the model
+    factory of probes.experiment_probe (torch.manual_seed(global_seed) first) and, per spec
+    (name, kind, kwargs), torch.optim's optimizer of that kind; generator seeded with ``seed``."""
+    specs: list
+    steps: int
+    seed: int
+    global_seed: int
+    X: np.ndarray
+    y: np.ndarray
+
+    def __repr__(self):  # not Python syntax on purpose: hypothesis then prints the builder call
+        return "<ExperimentCase>"
+
+
+def experiment_case(specs, steps: int, seed: int, global_seed: int = 0) -> ExperimentCase:
+    X, y = classification_data(0)
+    return ExperimentCase(specs, steps, seed, global_seed, X, y)
+
+
+#: (name, kind, kwargs) of the optimizers the experiments compare (kind: torch.optim's class)
+EXPERIMENT_OPTIMIZERS = [
+    ("sgd", "sgd", {"lr": 0.1}),
+    ("sgd again", "sgd", {"lr": 0.1}),
+    ("momentum", "sgd", {"lr": 0.05, "momentum": 0.9}),
+    ("adam", "adam", {"lr": 0.01}),
+    ("rmsprop", "rmsprop", {"lr": 0.01}),
+]
+
+
+def experiment_cases(sensitivity: bool = False):
+    """ExperimentCase with 2..4 of EXPERIMENT_OPTIMIZERS (lr_sensitivity: 1..3, without their lr)."""
+    if sensitivity:
+        choices = [(n, k, {kk: v for kk, v in kw.items() if kk != "lr"})
+                   for n, k, kw in EXPERIMENT_OPTIMIZERS if n != "sgd again"]
+        specs = st.lists(st.sampled_from(choices), min_size=1, max_size=3, unique_by=lambda c: c[0])
+        return st.builds(experiment_case, specs=specs, steps=st.integers(3, 10), seed=seeds,
+                         global_seed=st.just(0))
+    specs = st.lists(st.sampled_from(EXPERIMENT_OPTIMIZERS), min_size=2, max_size=4,
+                     unique_by=lambda c: c[0])
+    return st.builds(experiment_case, specs=specs, steps=st.integers(5, 15), seed=seeds,
+                     global_seed=st.integers(0, 1000))

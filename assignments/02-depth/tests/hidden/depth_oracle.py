@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from torch import nn
 
 import probes as P
-from autograder.testing import TensorData, as_array, deterministic_torch, fail, norm_rel_error, reference
+from autograder.testing import (TensorData, as_array, deterministic_torch, expect_close,
+                                expect_scalar_close, fail, norm_rel_error, reference)
 
 torch.set_num_threads(1)
 deterministic_torch()  # torch.use_deterministic_algorithms(True) without its ~70 MB of imports
@@ -218,13 +219,79 @@ def torch_clip(grads, max_norm):
     return total.item(), [p.grad.numpy() for p in params]
 
 
+def run_norms(submission, case, stale=True):
+    """grad_norms_probe on ``case`` (a strategies.GradCase)."""
+    return submission.probe("grad_norms_probe", sizes=list(case.sizes),
+                            activation=case.config["activation"], residual=case.config["residual"],
+                            weights=case.weights, X=case.X, y=case.y, loss=case.loss, stale=stale,
+                            _where="layer_grad_norms")
+
+
+def expect_norms(info, case):
+    """layer_grad_norms' result (grad_norms_probe) equals autograd's norms on ``case`` (a GradCase)."""
+    if info["type"] not in ("list", "tuple"):
+        fail(f"layer_grad_norms must return a list of floats, got {info['type']}")
+    norms = info["norms"]
+    expected = autograd_norms(case.sizes, case.config["activation"], case.config["residual"],
+                                case.weights, case.X, case.y, case.loss)
+    if len(norms) != len(expected["weights"]):
+        hint = diagnose_norms(norms, expected) if len(norms) == len(expected["all"]) else None
+        fail(f"layer_grad_norms returned {len(norms)} values for a model with "
+             f"{len(expected['weights'])} nn.Linear layers" + (f": {hint}" if hint else ""))
+    if any(v is None for v in norms):
+        fail("layer_grad_norms must return numbers (Python floats)")
+    expect_close(np.array(norms), np.array(expected["weights"]), "layer_grad_norms(...)",
+                 rtol=1e-7, hint=diagnose_norms(norms, expected))
+
+
+def run_clip(submission, case):
+    """clip_probe on ``case`` (a strategies.ClipCase)."""
+    return submission.probe("clip_probe", grads=case.grads, max_norm=case.max_norm,
+                            style=case.style, _where="clip_grad_norm_")
+
+
+def expect_clipped(info, case):
+    """clip_grad_norm_'s total and gradients (clip_probe) equal torch's on ``case`` (a ClipCase)."""
+    exp_total, exp_grads = torch_clip(case.grads, case.max_norm)
+    dtype = next(g.dtype for g in case.grads if g is not None)
+    check_total(info, exp_total, dtype)
+    below = exp_total <= case.max_norm
+    for i, (g, src) in enumerate(zip(info["grads"], case.grads)):
+        if src is None:
+            if g is not None:
+                fail("clip_grad_norm_ gave a gradient to a parameter that had none "
+                     "(skip parameters whose p.grad is None)")
+            continue
+        if g is None:
+            fail("clip_grad_norm_ removed a gradient; it scales them in place")
+        if below:
+            if not np.array_equal(g.array, src):
+                fail("clip_grad_norm_ changed the gradients although their total norm is below "
+                     "max_norm: scale only when total > max_norm (coefficient max_norm / "
+                     "(total + 1e-6) clamped to at most 1)")
+            continue
+        hint = None
+        if np.array_equal(g.array, src):
+            hint = "the gradients were not scaled although the total norm is above max_norm"
+        expected = exp_grads[sum(s is not None for s in case.grads[:i])]
+        expect_close(g, expected, f"gradient {i} after clipping", rtol=1e-5, atol=1e-12, hint=hint)
+
+
+def check_total(info, exp_total, dtype):
+    if info["total"] is None:
+        fail(f"clip_grad_norm_ must return the total norm as a float, got {info['total_type']}")
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    expect_scalar_close(info["total"], exp_total, "the returned total norm", rtol=tol)
+
+
 # ----------------------------------------------------------------------------- training
 SHUFFLES = ("randperm", "dataloader")
 
 
 def train_replica(sizes, activation, residual, weights, data, *, epochs, lr, batch_size, seed,
-                  weighted=False, drop_last=False, shuffle="randperm"):
-    """The training loop of the spec in the parent: per-step losses and per-epoch curve.
+                  weighted=False, drop_last=False, shuffle="randperm", states=None):
+    """The training loop of the spec in the parent: per-step losses and per-epoch curve
+    (and, into the list ``states`` when given, [[W, b], ...] at the end of every epoch).
 
     shuffle: "randperm" (torch.randperm(N, generator=generator) each epoch, the handout's
     recipe) or "dataloader" (DataLoader(TensorDataset(X, y), batch_size, shuffle=True,
@@ -260,6 +327,10 @@ def train_replica(sizes, activation, residual, weights, data, *, epochs, lr, bat
             losses.append(loss.item())
             sizes_.append(len(xb))
         steps += losses
+        if states is not None:
+            linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+            states.append([[m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy()]
+                           for m in linears])
         if weighted:
             curve.append(float(np.dot(losses, sizes_) / sum(sizes_)))
         else:
@@ -325,6 +396,143 @@ def check_train_result(res, *, epochs, n_layers):
              f"{len(g) if isinstance(g, list) else type(g).__name__}")
     for e, row in enumerate(g):
         number_list(row, f"grad_norms[{e}]", n_layers)
+
+
+def replica(case, **kw):
+    """train_replica on ``case`` (a strategies.TrainCase)."""
+    return train_replica(case.sizes, case.config["activation"], case.config["residual"],
+                         case.weights, case.data, epochs=case.epochs, lr=case.lr,
+                         batch_size=case.batch_size, seed=case.seed, **kw)
+
+
+def run_train(submission, case, threshold):
+    """train_probe on ``case`` (a strategies.TrainCase) with ``loss_threshold=threshold``."""
+    return submission.probe("train_probe", sizes=list(case.sizes),
+                            activation=case.config["activation"], residual=case.config["residual"],
+                            weights=case.weights, data=case.data, epochs=case.epochs, lr=case.lr,
+                            batch_size=case.batch_size, seed=case.seed, loss_threshold=threshold,
+                            _where="train_and_measure")
+
+
+def pick_threshold(steps, seed):
+    """A threshold that the run first crosses at a well separated step, or never crosses."""
+    r = np.random.default_rng(seed)
+    candidates = [k for k in range(len(steps)) if threshold_between(steps, k) is not None]
+    pick = int(r.integers(len(candidates) + 1))
+    if pick == len(candidates):
+        return 0.5 * min(steps), None
+    k = candidates[pick]
+    return threshold_between(steps, k), k + 1
+
+
+def check_steps(got, exp):
+    if got == exp:
+        return
+    if exp is not None and got == exp - 1:
+        fail(f"steps_to_threshold is {got}, one less than it should be: it is the 1-based index "
+             "of the first optimizer step whose minibatch loss (before the update) is below the "
+             "threshold")
+    if exp is not None and got == exp + 1:
+        fail(f"steps_to_threshold is {got}, one more than it should be: use the loss computed in "
+             "that step, before the update, and count steps from 1")
+    fail(f"steps_to_threshold is {got!r}; " + ("expected None (never below the threshold)"
+                                                 if exp is None else "it should be the 1-based index of the first step "
+                                                 "whose minibatch loss is strictly below loss_threshold"))
+
+
+def expect_grad_norms(info, exp, states, n_train):
+    """grad_norms equals the reference's, or what your own layer_grad_norms returned when your
+    train_and_measure called it on the full training split at the end of every epoch (the
+    model's parameters then equal ``states``): train_and_measure is judged on its own, whatever
+    layer_grad_norms does."""
+    got = info["result"]["grad_norms"]
+    g, e = np.array(got, dtype=np.float64), np.array(exp, dtype=np.float64)
+    if g.shape == e.shape and np.all(np.abs(g - e) <= 1e-12 + 1e-5 * np.abs(e)):
+        return
+    at_end = [c for c in info["grad_norm_calls"]
+              if c["rows"] == n_train and any(_same_params(c["params"], s) for s in states)]
+    if len(at_end) == len(states) and [c["norms"] for c in at_end] == got and all(
+            _same_params(c["params"], s) for c, s in zip(at_end, states)):
+        return  # your own layer_grad_norms' values, measured at the right moments
+    expect_close(g, e, "grad_norms (full training split, end of each epoch)", rtol=1e-5,
+                 atol=1e-12, hint="measure each epoch's norms after its last update, on the whole "
+                                  "training split, with layer_grad_norms")
+
+
+def _same_params(params, state):
+    flat = [a for pair in state for a in pair]
+    return len(params) == len(flat) and all(
+        np.allclose(as_array(p, "parameter"), a, rtol=1e-6, atol=1e-12) for p, a in zip(params, flat))
+
+
+def expect_train_values(info, case, threshold):
+    """One batch per epoch: loss curve, steps_to_threshold, accuracy, grad norms and weights of
+    train_probe's ``info`` equal the reference's on ``case``."""
+    res = info["result"]
+    check_train_result(res, epochs=case.epochs, n_layers=len(case.sizes) - 1)
+    model = P.build_mlp(case.sizes, case.config["activation"], case.config["residual"], case.weights)
+    exp = ref().train_and_measure(model, tuple(torch.as_tensor(a) for a in case.data),
+                                  epochs=case.epochs, lr=case.lr, batch_size=case.batch_size,
+                                  generator=torch.Generator().manual_seed(case.seed),
+                                  loss_threshold=threshold)
+    expect_close(np.array(res["loss_curve"]), np.array(exp["loss_curve"]), "loss_curve", rtol=1e-6)
+    check_steps(res["steps_to_threshold"], exp["steps_to_threshold"])
+    expect_scalar_close(res["test_accuracy"], exp["test_accuracy"], "test_accuracy", rtol=1e-6)
+    states = []
+    replica(case, states=states)
+    expect_grad_norms(info, exp["grad_norms"], states, len(case.data[0]))
+    for i, (p, e) in enumerate(zip(info["params"], model.parameters())):
+        expect_close(p, e.detach().numpy(), f"parameter {i} after training", rtol=1e-6, atol=1e-12)
+
+
+def expect_minibatch_values(res, case, threshold, replicas):
+    """Minibatches: the loss curve follows the generator's shuffles (randperm or DataLoader),
+    steps_to_threshold the matching run."""
+    check_train_result(res, epochs=case.epochs, n_layers=len(case.sizes) - 1)
+    got = np.array(res["loss_curve"])
+    matched = [m for m in SHUFFLES if norm_rel_error(got, replicas[m][1]) < 1e-6]
+    if not matched:
+        hint = ("shuffle each epoch with perm = torch.randperm(N, generator=generator) and take "
+                "minibatches perm[i:i + batch_size] in order (or use DataLoader(..., shuffle=True, "
+                "generator=generator))")
+        for mode in SHUFFLES:
+            for kw, text in ((dict(weighted=True), "you weighted minibatches by their size; the "
+                              "curve is the plain (unweighted) mean of the epoch's minibatch losses"),
+                             (dict(drop_last=True), "you dropped the last, partial minibatch; train "
+                              "on it and include its loss")):
+                if norm_rel_error(got, replica(case, shuffle=mode, **kw)[1]) < 1e-6:
+                    hint = text
+        expect_close(got, np.array(replicas["randperm"][1]), "loss_curve", rtol=1e-6, hint=hint)
+    steps = replicas[matched[0]][0]
+    if any(abs(v - threshold) <= 1e-9 * abs(threshold) for v in steps):
+        return  # too close to call
+    check_steps(res["steps_to_threshold"], next((k + 1 for k, v in enumerate(steps) if v < threshold), None))
+
+
+def check_study(res, depths, residuals, epochs, activation):
+    """depth_study's list: one dict per (depth, residual) in order, every key, finite positive
+    losses; returns {(depth, residual): smallest per-layer gradient norm after the last epoch}."""
+    if not isinstance(res, list) or not all(isinstance(r, dict) for r in res):
+        fail(f"depth_study must return a list of dicts, got {type(res).__name__}")
+    pairs = [(r.get("depth"), r.get("residual")) for r in res]
+    expected_pairs = [(d, b) for d in depths for b in residuals]
+    if pairs != expected_pairs:
+        fail(f"depth_study returned the (depth, residual) pairs {pairs}; expected one run per "
+             "pair, depth in the outer loop and residual in the inner one")
+    smallest = {}
+    for r in res:
+        missing = [k for k in ("depth", "residual", "activation") + TRAIN_KEYS if k not in r]
+        if missing:
+            fail(f"each depth_study dict holds depth, residual, activation and every "
+                 f"train_and_measure key; missing {missing}")
+        if r["activation"] != activation:
+            fail(f"depth_study's 'activation' entry is {r['activation']!r}, expected {activation!r}")
+        check_train_result({k: r[k] for k in TRAIN_KEYS}, epochs=epochs, n_layers=r["depth"] + 1)
+        if not all(0 < v < math.inf for v in r["loss_curve"]):
+            fail(f"depth_study: the run (depth {r['depth']}, residual={r['residual']}) has the loss "
+                 f"curve {r['loss_curve']}; cross-entropy losses are finite and positive")
+        smallest[(r["depth"], r["residual"])] = min(r["grad_norms"][-1])
+    return smallest
 
 
 # ----------------------------------------------------------------------------- parity

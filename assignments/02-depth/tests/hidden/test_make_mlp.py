@@ -3,7 +3,7 @@ import os
 import sys
 
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
 
 from autograder.testing import expect_close, expect_shape, task
 
@@ -12,38 +12,38 @@ import depth_oracle as R  # noqa: E402
 import strategies as S  # noqa: E402
 
 
-def _run(submission, cfg, seed, n):
-    sizes = S.layer_sizes(cfg["in_dim"], cfg["width"], cfg["depth"], cfg["out_dim"])
-    weights = S.mlp_weights(seed, sizes, gain=4.0, dtype=np.float32)
-    x = S.inputs(seed + 1, n, cfg["in_dim"], np.float32)
-    info = submission.probe("mlp_forward", config=cfg, weights=weights, x=x, _where="make_mlp")
-    what = R.check_mlp_info(info, cfg, sizes)
-    out = expect_shape(info["out"], (n, cfg["out_dim"]), f"{what}(x)")
-    return what, weights, x, out
+def _run(submission, case, n):
+    """make_mlp(**case.config) with case.weights loaded, on case.x: (description, scores)."""
+    info = submission.probe("mlp_forward", config=case.config, weights=case.weights, x=case.x,
+                            _where="make_mlp")
+    what = R.check_mlp_info(info, case.config, case.sizes)
+    return what, expect_shape(info["out"], (n, case.config["out_dim"]), f"{what}(x)")
+
+
+def _expect_forward(submission, case):
+    what, out = _run(submission, case, len(case.x))
+    cfg = case.config
+    expected = R.forward_np(case.weights, case.x, cfg["activation"], cfg["residual"]).astype(np.float32)
+    expect_close(out, expected, f"{what}(x)", rtol=1e-4, atol=1e-6,
+                 hint=R.diagnose_forward(out, case.weights, case.x, cfg))
 
 
 @task("make_mlp")
-@given(cfg=S.mlp_configs(), seed=S.seeds, n=st.integers(1, 5))
-def test_make_mlp_layers(submission, cfg, seed, n):
-    """make_mlp: depth + 1 nn.Linear layers of the right shapes (input to output), float32, (N, out_dim) scores"""
-    _run(submission, cfg, seed, n)
+@given(case=S.mlp_cases(max_depth=1))
+def test_make_mlp_layers(submission, case):
+    """make_mlp (one hidden layer): nn.Linear layers of the right shapes, float32, right (N, out_dim) scores"""
+    _expect_forward(submission, case)
 
 
 @task("make_mlp")
-@given(cfg=S.mlp_configs(residual=False), seed=S.seeds, n=st.integers(1, 5))
-def test_make_mlp_forward(submission, cfg, seed, n):
+@given(case=S.mlp_cases(residual=False))
+def test_make_mlp_forward(submission, case):
     """make_mlp: forward pass = Linear, activation, ..., Linear with the chosen activation"""
-    what, weights, x, out = _run(submission, cfg, seed, n)
-    expected = R.forward_np(weights, x, cfg["activation"], False).astype(np.float32)
-    expect_close(out, expected, f"{what}(x)", rtol=1e-4, atol=1e-6,
-                 hint=R.diagnose_forward(out, weights, x, cfg))
+    _expect_forward(submission, case)
 
 
 @task("make_mlp")
-@given(cfg=S.mlp_configs(residual=True, min_depth=2), seed=S.seeds, n=st.integers(1, 5))
-def test_make_mlp_residual_adds_skip(submission, cfg, seed, n):
+@given(case=S.mlp_cases(residual=True, min_depth=2))
+def test_make_mlp_residual_adds_skip(submission, case):
     """make_mlp(residual=True): hidden layers 2..depth are blocks h + act(Linear(h))"""
-    what, weights, x, out = _run(submission, cfg, seed, n)
-    expected = R.forward_np(weights, x, cfg["activation"], True).astype(np.float32)
-    expect_close(out, expected, f"{what}(x)", rtol=1e-4, atol=1e-6,
-                 hint=R.diagnose_forward(out, weights, x, cfg))
+    _expect_forward(submission, case)

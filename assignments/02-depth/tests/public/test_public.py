@@ -19,7 +19,7 @@ from autograder.testing import (expect_close, expect_no_device_bug, expect_scala
 @task("make_mlp")
 @given(cfg=S.mlp_configs(), seed=S.seeds)
 def test_public_make_mlp_shapes(submission, cfg, seed):
-    """make_mlp: nn.Linear shapes input to output and (N, out_dim) scores"""
+    """make_mlp: nn.Linear shapes input to output and the right (N, out_dim) scores"""
     sizes = S.layer_sizes(cfg["in_dim"], cfg["width"], cfg["depth"], cfg["out_dim"])
     weights = S.mlp_weights(seed, sizes, dtype=np.float32)
     x = S.inputs(seed, 4, cfg["in_dim"], np.float32)
@@ -29,7 +29,12 @@ def test_public_make_mlp_shapes(submission, cfg, seed):
     expected = [[b, a] for a, b in zip(sizes[:-1], sizes[1:])]
     if info["linear_shapes"] != expected:
         fail(f"nn.Linear weight shapes {info['linear_shapes']}, expected {expected}")
-    expect_shape(info["out"], (4, cfg["out_dim"]), "scores")
+    out = expect_shape(info["out"], (4, cfg["out_dim"]), "scores")
+    model = P.build_mlp(sizes, cfg["activation"], cfg["residual"], weights, dtype=torch.float32)
+    with torch.no_grad():
+        expected = model(torch.as_tensor(x)).numpy()
+    expect_close(out, expected, "make_mlp's scores (vs the tests' own MLP with the same weights)",
+                 rtol=1e-4, atol=1e-6)
 
 
 @task("init_weights")
@@ -89,7 +94,7 @@ def test_public_clip_grad_norm(submission, seed, ratio):
 
 @task("train_and_measure")
 def test_public_train_and_measure_keys(submission):
-    """train_and_measure returns the five keys with one entry per epoch"""
+    """train_and_measure returns the five keys with one entry per epoch, positive losses and norms"""
     sizes = [2, 8, 8, 2]
     X, y = S.classification(0, 40, 2, 2)
     info = submission.probe("train_probe", sizes=sizes, activation="relu", residual=False,
@@ -102,6 +107,10 @@ def test_public_train_and_measure_keys(submission):
         fail(f"expected a dict with keys {sorted(keys)}")
     if len(res["loss_curve"]) != 3 or len(res["grad_norms"]) != 3:
         fail("loss_curve and grad_norms need one entry per epoch")
+    if not all(0 < v < 10 for v in res["loss_curve"]):
+        fail(f"loss_curve {res['loss_curve']}: a cross-entropy of two classes starts near log 2")
+    if not all(v > 0 for row in res["grad_norms"] for v in row):
+        fail("grad_norms must hold the (positive) gradient norm of every nn.Linear weight")
 
 
 # ------------------------------------------------- the mistakes the handout warns about

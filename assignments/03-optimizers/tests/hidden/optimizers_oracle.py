@@ -246,12 +246,32 @@ def diagnose(name, kwargs, groups, init, noise, coef, got_traj, missing=None) ->
 
 
 # ----------------------------------------------------------------------------- checks
-def check_trajectory(info, name, kwargs, groups, init, noise, coef, *, missing=None,
-                     dtype=torch.float64, rtol=1e-9, atol=1e-12, what=None):
-    """Parameters after every step equal torch.optim's; returns torch's final state."""
-    exp_traj, exp_state = torch_run(name, kwargs, groups, init, noise, coef, missing, dtype)
+def run_case(submission, case, **kw):
+    """run_optimizer on ``case`` (a strategies.OptimizerCase)."""
+    return submission.probe("run_optimizer", opt_name=case.name, kwargs=case.kwargs,
+                            groups=case.groups, init=case.init, noise=case.noise, coef=case.coef,
+                            dtype=case.dtype, missing=case.missing, _where=f"{case.name}.step", **kw)
+
+
+def describe_case(case):
+    what = describe(case.name, case.kwargs, case.groups)
+    if case.dtype != "float64":
+        what += f" on {case.dtype} parameters"
+    if case.missing:
+        what += " with some gradients None"
+    return what
+
+
+def check_trajectory(info, case):
+    """Parameters after every step equal torch.optim's on ``case`` (float64: rtol 1e-9,
+    float32: rtol 1e-5); returns torch's final state."""
+    name, kwargs, groups, missing = case.name, case.kwargs, case.groups, case.missing
+    init, noise, coef = case.init, case.noise, case.coef
+    rtol, atol = (1e-9, 1e-12) if case.dtype == "float64" else (1e-5, 1e-6)
+    exp_traj, exp_state = torch_run(name, kwargs, groups, init, noise, coef, missing,
+                                    getattr(torch, case.dtype))
     got_traj = info["trajectory"]
-    what = what or describe(name, kwargs, groups)
+    what = describe_case(case)
     if len(got_traj) != len(exp_traj):
         fail(f"{what}: expected {len(exp_traj)} steps, the probe recorded {len(got_traj)}")
     for t, (got_step, exp_step) in enumerate(zip(got_traj, exp_traj)):
@@ -292,6 +312,21 @@ def check_state(info, name, exp_state, what, *, rtol=1e-9, atol=1e-12):
                 fail(f"{what}: state {key!r} of parameter {i} has dtype {g.dtype}; state tensors "
                      "have the parameter's dtype (torch.zeros_like(p))")
             expect_close(g, e, f"{what}: state {key!r} of parameter {i}", rtol=rtol, atol=atol)
+
+
+def expect_value_errors(submission, cases):
+    """Each (class or function name, kwargs, word): constructing/calling it raises ValueError
+    whose message names ``word``."""
+    out = submission.probe("value_error_probe", cases=[(n, kw) for n, kw, _ in cases],
+                           _where="the argument checks")
+    for (name, kw, word), got in zip(cases, out):
+        call = f"{name}({_kw(kw)})"
+        if got["raised"] is None:
+            fail(f"{call} should raise ValueError, it returned normally")
+        if got["raised"] != "ValueError":
+            fail(f"{call} raised {got['raised']}: {got['message'][:200]}; expected ValueError")
+        if word not in got["message"]:
+            fail(f"{call} raised ValueError, but its message does not name {word!r}")
 
 
 # ----------------------------------------------------------------------------- schedules
@@ -377,6 +412,61 @@ def number_list(value, what, length):
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             fail(f"{what} must hold Python floats (loss.item()), got {type(v).__name__}")
     return np.array(value, dtype=np.float64)
+
+
+def run_experiment(submission, fn, case, lrs=None):
+    """experiment_probe: ``fn`` on ``case`` (a strategies.ExperimentCase)."""
+    return submission.probe("experiment_probe", fn=fn, X=case.X, y=case.y, specs=case.specs,
+                            steps=case.steps, seed=case.seed, global_seed=case.global_seed,
+                            lrs=lrs, _where=fn)
+
+
+def expect_comparison(info, case):
+    """compare_optimizers: one fresh model per optimizer from identical weights, and each
+    optimizer's losses equal a torch.optim replay from those weights."""
+    res, names, steps = info["result"], [c[0] for c in case.specs], case.steps
+    if not isinstance(res, dict) or set(res) != set(names):
+        fail(f"compare_optimizers must return a dict with one entry per optimizer name {names}, got "
+             f"{sorted(res) if isinstance(res, dict) else type(res).__name__}")
+    check_records(info["records"], names)
+    init = info["records"][0]["init"]
+    for name, kind, kw in case.specs:
+        got = number_list(res[name], f"compare_optimizers(...)[{name!r}]", steps)
+        exp = np.array(losses_from(init, case.X, case.y, kind, kw, steps))
+        hint = None
+        if steps > 1 and np.all(got == got[0]) and not np.all(exp == exp[0]):
+            hint = ("your losses never change: the optimizer is not updating the model you "
+                    "evaluate (the chapter's shared-model bug)")
+        expect_close(got, exp, f"the losses of {name!r} (full-batch cross-entropy before each step)",
+                     rtol=1e-5, atol=1e-7, hint=hint)
+
+
+def expect_sensitivity(info, case, lrs):
+    """lr_sensitivity: {name: {lr: loss after the last step}}, each equal to a torch.optim replay
+    from the recorded initial weights (every run a fresh model from the same weights)."""
+    res, names, steps = info["result"], [c[0] for c in case.specs], case.steps
+    if not isinstance(res, dict) or set(res) != set(names):
+        fail(f"lr_sensitivity must return a dict with one entry per optimizer name {names}")
+    for name in names:
+        if not isinstance(res[name], dict) or set(res[name]) != set(lrs):
+            fail(f"lr_sensitivity(...)[{name!r}] must map every learning rate {lrs} to a loss")
+    check_records(info["records"], names, per_name=len(lrs))
+    init = info["records"][0]["init"]
+    for name, kind, kw in case.specs:
+        for lr in lrs:
+            got = res[name][lr]
+            if isinstance(got, bool) or not isinstance(got, (int, float)):
+                fail(f"lr_sensitivity(...)[{name!r}][{lr}] must be a Python float, got {type(got).__name__}")
+            before, exp = losses_from(init, case.X, case.y, kind, kw, steps, lr=lr, after_last="both")
+            hint = None
+            best = min(before + [exp])
+            if abs(got - best) <= 1e-4 * abs(best) and abs(exp - best) > 1e-3 * abs(best):
+                hint = "you reported the best loss of the run; report the loss after the last step"
+            elif before and abs(got - before[-1]) <= 1e-4 * abs(before[-1]) and abs(exp - before[-1]) > 1e-4 * abs(exp):
+                hint = ("you reported the loss before the last step; evaluate the full-batch loss "
+                        "once more after it")
+            expect_close(np.array(got), np.array(exp), f"the final loss of {name!r} at lr={lr} "
+                         f"after {steps} steps", rtol=1e-4, atol=1e-7, hint=hint)
 
 
 # ----------------------------------------------------------------------------- parity

@@ -1,10 +1,12 @@
-"""Hidden tests: float32, skipped parameters, state_dict round trips, no torch.optim update
-code, argument checks."""
+"""Hidden tests of the generic optimizer properties, per optimizer (each in that optimizer's
+task): float32, parameters without a gradient, state_dict round trips, no torch.optim update
+code, argument checks, and the state's key names (a convention, tested on its own).
+
+Every property test first checks the optimizer's parameters against torch.optim on its input:
+an optimizer that does not update earns nothing here."""
 import os
 import sys
 
-import numpy as np
-import torch
 from hypothesis import given, strategies as st
 
 from autograder.testing import expect_close, fail, task
@@ -13,64 +15,52 @@ sys.path.insert(0, os.path.dirname(__file__))
 import optimizers_oracle as R  # noqa: E402
 import strategies as S  # noqa: E402
 
-ALL = {
-    "SGD": S.sgd_kwargs(nesterov=True, weight_decay=True),
-    "AdaGrad": S.adagrad_kwargs(),
-    "RMSProp": S.rmsprop_kwargs(),
-    "Adam": st.one_of(S.adam_kwargs(weight_decay=True), S.adam_kwargs(weight_decay=True, decoupled=True)),
+# fixed cases: every option that keeps state switched on, two parameter groups
+FIXED = {
+    "SGD": dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    "AdaGrad": dict(lr=0.1, eps=1e-10),
+    "RMSProp": dict(lr=0.01, alpha=0.9, eps=1e-8),
+    "Adam": dict(lr=0.01, betas=(0.8, 0.99), eps=1e-8, weight_decay=0.1),
+}
+GROUPS = [{"params": [0], "overrides": {"lr": 0.03}}, {"params": [1], "overrides": {}}]
+BAD = {
+    "SGD": [(dict(lr=-0.1), "lr"), (dict(lr=0.1, momentum=-0.5), "momentum"),
+            (dict(lr=0.1, weight_decay=-1.0), "weight_decay")],
+    "AdaGrad": [(dict(lr=-1.0), "lr"), (dict(eps=-1.0), "eps")],
+    "RMSProp": [(dict(alpha=1.5), "alpha"), (dict(lr=-0.01), "lr")],
+    "Adam": [(dict(betas=(1.0, 0.999)), "betas"), (dict(betas=(0.9, -0.1)), "betas"),
+             (dict(lr=-1e-3), "lr"), (dict(weight_decay=-0.1), "weight_decay")],
 }
 
 
-@st.composite
-def any_case(draw, n_min=1):
-    name = draw(st.sampled_from(S.OPTIMIZERS))
-    shapes = draw(S.param_shapes())
-    if len(shapes) < n_min:
-        shapes = shapes + [(2,)] * (n_min - len(shapes))
-    return name, draw(ALL[name]), draw(S.groups(len(shapes), S.lr_overrides())), shapes, draw(S.seeds)
+def fixed_case(name, seed=0, steps=6):
+    return S.optimizer_case(name, FIXED[name], GROUPS, [(3, 2), (4,)], seed, steps)
 
 
-@task("optimizers")
-@given(case=any_case())
-def test_float32_parameters(submission, case):
-    """float32 parameters: a few steps match torch.optim, parameters and state stay float32"""
-    name, kwargs, groups, shapes, seed = case
-    init, noise, coef = S.problem(seed, shapes, 3, dtype=np.float32)
-    info = submission.probe("run_optimizer", opt_name=name, kwargs=kwargs, groups=groups, init=init,
-                            noise=noise, coef=coef, dtype="float32", _where=f"{name}.step")
+def _values(submission, case):
+    """Run ``case``; the parameters must follow torch.optim (returns the probe's info and
+    torch's final state)."""
+    info = R.run_case(submission, case)
+    return info, R.check_trajectory(info, case)
+
+
+def _float32(submission, case):
+    info, _ = _values(submission, case)
     if any(d != "torch.float32" for d in info["param_dtypes"]):
-        fail(f"{name} changed the parameters' dtype to {info['param_dtypes']}; update in place")
-    what = R.describe(name, kwargs, groups) + " on float32 parameters"
-    exp_state = R.check_trajectory(info, name, kwargs, groups, init, noise, coef,
-                                   dtype=torch.float32, rtol=1e-5, atol=1e-6, what=what)
-    R.check_state(info, name, exp_state, what, rtol=1e-5, atol=1e-6)
+        fail(f"{case.name} changed the parameters' dtype to {info['param_dtypes']}; update in place")
+    for i, entry in info["state"].items():
+        for key, value in entry.items():
+            if getattr(value, "dtype", "torch.float32") not in ("torch.float32",) and key != "step":
+                fail(f"{R.describe_case(case)}: state {key!r} of parameter {i} has dtype "
+                     f"{value.dtype}; state tensors have the parameter's dtype (torch.zeros_like(p))")
 
 
-@task("optimizers")
-@given(case=any_case(n_min=3))
-def test_parameters_without_grad_are_skipped(submission, case):
-    """parameters whose grad is None (always or on some steps) get no update and no state change"""
-    name, kwargs, groups, shapes, seed = case
-    init, noise, coef = S.problem(seed, shapes, 12)
-    missing = S.missing_grads(seed, len(shapes), 12)
-    info = submission.probe("run_optimizer", opt_name=name, kwargs=kwargs, groups=groups, init=init,
-                            noise=noise, coef=coef, missing=missing, _where=f"{name}.step")
-    what = R.describe(name, kwargs, groups) + " with some gradients None"
-    exp_state = R.check_trajectory(info, name, kwargs, groups, init, noise, coef,
-                                   missing=missing, what=what)
-    R.check_state(info, name, exp_state, what)
-
-
-@task("optimizers")
-@given(case=any_case(), split=st.integers(1, 9))
-def test_state_dict_round_trip(submission, case, split):
-    """state_dict() / load_state_dict(): a new optimizer loaded mid-run continues exactly like the original"""
-    name, kwargs, groups, shapes, seed = case
-    init, noise, coef = S.problem(seed, shapes, 10)
-    info = submission.probe("state_dict_round_trip", opt_name=name, kwargs=kwargs, groups=groups,
-                            init=init, noise=noise, coef=coef, split=split, _where=f"{name}")
-    exp_traj, _ = R.torch_run(name, kwargs, groups, init, noise, coef)
-    what = R.describe(name, kwargs, groups)
+def _round_trip(submission, case, split):
+    info = submission.probe("state_dict_round_trip", opt_name=case.name, kwargs=case.kwargs,
+                            groups=case.groups, init=case.init, noise=case.noise, coef=case.coef,
+                            split=split, _where=case.name)
+    exp_traj, _ = R.torch_run(case.name, case.kwargs, case.groups, case.init, case.noise, case.coef)
+    what = R.describe_case(case)
     for t, (a, b, e) in enumerate(zip(info["continued"], info["reloaded"], exp_traj[split:])):
         for i, (pa, pb, pe) in enumerate(zip(a, b, e)):
             expect_close(pa, pe, f"{what}: parameter {i} at step {split + t + 1} (vs torch.optim)",
@@ -84,44 +74,191 @@ def test_state_dict_round_trip(submission, case, split):
                               "(the base class saves and restores it)")
 
 
-@task("optimizers")
-@given(seed=S.seeds)
-def test_updates_do_not_call_torch_optim(submission, seed):
-    """the four optimizers update with tensor operations: torch.optim's update functions raise during this test"""
-    shapes = [(3, 2), (4,)]
-    init, noise, coef = S.problem(seed, shapes, 3)
-    groups = [{"params": [0, 1], "overrides": {}}]
-    for name, kwargs in (("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
-                         ("AdaGrad", dict(lr=0.1)), ("RMSProp", dict(lr=0.01)),
-                         ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled=True))):
-        info = submission.probe("run_optimizer", opt_name=name, kwargs=kwargs, groups=groups,
-                                init=init, noise=noise, coef=coef, _where=f"{name}.step")
-        R.check_trajectory(info, name, kwargs, groups, init, noise, coef)
+def _no_torch_optim(submission, name):
+    _values(submission, fixed_case(name, seed=1, steps=3))  # torch.optim's update code raises here
 
 
-BAD = [
-    ("SGD", dict(lr=-0.1), "lr"), ("SGD", dict(lr=0.1, momentum=-0.5), "momentum"),
-    ("SGD", dict(lr=0.1, weight_decay=-1.0), "weight_decay"),
-    ("AdaGrad", dict(lr=-1.0), "lr"), ("AdaGrad", dict(eps=-1.0), "eps"),
-    ("RMSProp", dict(alpha=1.5), "alpha"), ("RMSProp", dict(lr=-0.01), "lr"),
-    ("Adam", dict(betas=(1.0, 0.999)), "betas"), ("Adam", dict(betas=(0.9, -0.1)), "betas"),
-    ("Adam", dict(lr=-1e-3), "lr"), ("Adam", dict(weight_decay=-0.1), "weight_decay"),
-    ("step_decay", dict(lr0=0.1, epoch=-1), "epoch"),
-    ("cosine_annealing", dict(lr0=0.1, epoch=3, total=0), "total"),
-    ("warmup_cosine", dict(lr0=0.1, epoch=3, warmup=20, total=10), "warmup"),
-]
+def _bad_arguments(submission, name):
+    _values(submission, fixed_case(name, steps=3))
+    R.expect_value_errors(submission, [(name, kw, word) for kw, word in BAD[name]])
 
 
-@task("optimizers")
-def test_bad_arguments_raise_value_error(submission):
-    """bad hyper-parameters (negative lr, momentum, eps, decay; betas outside [0, 1); schedule arguments) raise ValueError naming them"""
-    out = submission.probe("value_error_probe", cases=[(n, kw) for n, kw, _ in BAD],
-                           _where="the constructors")
-    for (name, kw, word), got in zip(BAD, out):
-        call = f"{name}({', '.join(f'{k}={v!r}' for k, v in kw.items())})"
-        if got["raised"] is None:
-            fail(f"{call} should raise ValueError, it returned normally")
-        if got["raised"] != "ValueError":
-            fail(f"{call} raised {got['raised']}: {got['message'][:200]}; expected ValueError")
-        if word not in got["message"]:
-            fail(f"{call} raised ValueError, but its message does not name {word!r}")
+def _state(submission, name):
+    case = fixed_case(name)
+    info, exp_state = _values(submission, case)
+    R.check_state(info, name, exp_state, R.describe_case(case))
+
+
+def float32_cases(name):
+    return S.optimizer_cases(name, steps=3, dtype="float32")
+
+
+def missing_cases(name):
+    return S.optimizer_cases(name, steps=12, min_params=3, with_missing=True)
+
+
+def round_trip_cases(name):
+    return S.optimizer_cases(name, steps=10)
+
+
+splits = st.integers(1, 9)
+
+
+# ----------------------------------------------------------------------------- SGD
+@task("SGD")
+@given(case=float32_cases("SGD"))
+def test_sgd_keeps_float32(submission, case):
+    """SGD on float32 parameters: a few steps match torch.optim, parameters and state stay float32"""
+    _float32(submission, case)
+
+
+@task("SGD")
+@given(case=missing_cases("SGD"))
+def test_sgd_skips_parameters_without_grad(submission, case):
+    """SGD: parameters whose grad is None (always or on some steps) get no update and no state change"""
+    R.check_trajectory(R.run_case(submission, case), case)
+
+
+@task("SGD")
+@given(case=round_trip_cases("SGD"), split=splits)
+def test_sgd_state_dict_round_trip(submission, case, split):
+    """SGD state_dict() / load_state_dict(): a new optimizer loaded mid-run continues exactly like the original"""
+    _round_trip(submission, case, split)
+
+
+@task("SGD")
+def test_sgd_does_not_call_torch_optim(submission):
+    """SGD updates with tensor operations: torch.optim's update functions raise during this test"""
+    _no_torch_optim(submission, "SGD")
+
+
+@task("SGD")
+def test_sgd_bad_arguments_raise_value_error(submission):
+    """SGD: negative lr, momentum or weight_decay raise ValueError naming the argument"""
+    _bad_arguments(submission, "SGD")
+
+
+@task("SGD")
+def test_sgd_state_matches_torch(submission):
+    """SGD's state uses torch.optim's key (momentum_buffer) and values (a convention)"""
+    _state(submission, "SGD")
+
+
+# ----------------------------------------------------------------------------- AdaGrad
+@task("AdaGrad")
+@given(case=float32_cases("AdaGrad"))
+def test_adagrad_keeps_float32(submission, case):
+    """AdaGrad on float32 parameters: a few steps match torch.optim, parameters and state stay float32"""
+    _float32(submission, case)
+
+
+@task("AdaGrad")
+@given(case=missing_cases("AdaGrad"))
+def test_adagrad_skips_parameters_without_grad(submission, case):
+    """AdaGrad: parameters whose grad is None (always or on some steps) get no update and no state change"""
+    R.check_trajectory(R.run_case(submission, case), case)
+
+
+@task("AdaGrad")
+@given(case=round_trip_cases("AdaGrad"), split=splits)
+def test_adagrad_state_dict_round_trip(submission, case, split):
+    """AdaGrad state_dict() / load_state_dict(): a new optimizer loaded mid-run continues exactly like the original"""
+    _round_trip(submission, case, split)
+
+
+@task("AdaGrad")
+def test_adagrad_does_not_call_torch_optim(submission):
+    """AdaGrad updates with tensor operations: torch.optim's update functions raise during this test"""
+    _no_torch_optim(submission, "AdaGrad")
+
+
+@task("AdaGrad")
+def test_adagrad_bad_arguments_raise_value_error(submission):
+    """AdaGrad: negative lr or eps raise ValueError naming the argument"""
+    _bad_arguments(submission, "AdaGrad")
+
+
+@task("AdaGrad")
+def test_adagrad_state_matches_torch(submission):
+    """AdaGrad's state uses torch.optim's keys (step, sum) and values (a convention)"""
+    _state(submission, "AdaGrad")
+
+
+# ----------------------------------------------------------------------------- RMSProp
+@task("RMSProp")
+@given(case=float32_cases("RMSProp"))
+def test_rmsprop_keeps_float32(submission, case):
+    """RMSProp on float32 parameters: a few steps match torch.optim, parameters and state stay float32"""
+    _float32(submission, case)
+
+
+@task("RMSProp")
+@given(case=missing_cases("RMSProp"))
+def test_rmsprop_skips_parameters_without_grad(submission, case):
+    """RMSProp: parameters whose grad is None (always or on some steps) get no update and no state change"""
+    R.check_trajectory(R.run_case(submission, case), case)
+
+
+@task("RMSProp")
+@given(case=round_trip_cases("RMSProp"), split=splits)
+def test_rmsprop_state_dict_round_trip(submission, case, split):
+    """RMSProp state_dict() / load_state_dict(): a new optimizer loaded mid-run continues exactly like the original"""
+    _round_trip(submission, case, split)
+
+
+@task("RMSProp")
+def test_rmsprop_does_not_call_torch_optim(submission):
+    """RMSProp updates with tensor operations: torch.optim's update functions raise during this test"""
+    _no_torch_optim(submission, "RMSProp")
+
+
+@task("RMSProp")
+def test_rmsprop_bad_arguments_raise_value_error(submission):
+    """RMSProp: alpha outside [0, 1] or a negative lr raise ValueError naming the argument"""
+    _bad_arguments(submission, "RMSProp")
+
+
+@task("RMSProp")
+def test_rmsprop_state_matches_torch(submission):
+    """RMSProp's state uses torch.optim's keys (step, square_avg) and values (a convention)"""
+    _state(submission, "RMSProp")
+
+
+# ----------------------------------------------------------------------------- Adam
+@task("Adam")
+@given(case=float32_cases("Adam"))
+def test_adam_keeps_float32(submission, case):
+    """Adam/AdamW on float32 parameters: a few steps match torch.optim, parameters and state stay float32"""
+    _float32(submission, case)
+
+
+@task("Adam")
+@given(case=missing_cases("Adam"))
+def test_adam_skips_parameters_without_grad(submission, case):
+    """Adam/AdamW: parameters whose grad is None (always or on some steps) get no update and no state change"""
+    R.check_trajectory(R.run_case(submission, case), case)
+
+
+@task("Adam")
+@given(case=round_trip_cases("Adam"), split=splits)
+def test_adam_state_dict_round_trip(submission, case, split):
+    """Adam/AdamW state_dict() / load_state_dict(): a new optimizer loaded mid-run continues exactly like the original"""
+    _round_trip(submission, case, split)
+
+
+@task("Adam")
+def test_adam_does_not_call_torch_optim(submission):
+    """Adam updates with tensor operations: torch.optim's update functions raise during this test"""
+    _no_torch_optim(submission, "Adam")
+
+
+@task("Adam")
+def test_adam_bad_arguments_raise_value_error(submission):
+    """Adam: betas outside [0, 1), a negative lr or weight_decay raise ValueError naming the argument"""
+    _bad_arguments(submission, "Adam")
+
+
+@task("Adam")
+def test_adam_state_matches_torch(submission):
+    """Adam's state uses torch.optim's keys (step, exp_avg, exp_avg_sq) and values (a convention)"""
+    _state(submission, "Adam")

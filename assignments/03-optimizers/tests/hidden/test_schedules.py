@@ -83,3 +83,19 @@ def _warmup_hint(got, calls):
     if ramp_plus and w > 0:
         return "the warm-up ramp is one epoch ahead: lr0 * epoch / warmup, so 0 at epoch 0"
     return None
+
+
+BAD = [("step_decay", dict(lr0=0.1, epoch=-1), "epoch"),
+       ("cosine_annealing", dict(lr0=0.1, epoch=3, total=0), "total"),
+       ("warmup_cosine", dict(lr0=0.1, epoch=3, warmup=20, total=10), "warmup")]
+GOOD = {"step_decay": [dict(lr0=0.1, epoch=e, drop=0.5, every=3) for e in range(8)],
+        "cosine_annealing": [dict(lr0=0.1, epoch=e, total=6) for e in range(7)],
+        "warmup_cosine": [dict(lr0=0.1, epoch=e, warmup=2, total=6) for e in range(7)]}
+
+
+@task("schedules")
+def test_schedules_bad_arguments_raise_value_error(submission):
+    """schedules: right values, and a negative epoch, total <= 0 or warmup outside [0, total] raise ValueError naming it"""
+    for name, calls in GOOD.items():
+        _check(submission, name, calls)
+    R.expect_value_errors(submission, BAD)

@@ -98,7 +98,7 @@ def test_public_schedules_known_values(submission):
 
 @task("compare_optimizers")
 def test_public_compare_optimizers_structure(submission):
-    """compare_optimizers returns one list of `steps` losses per optimizer, all starting equal"""
+    """compare_optimizers returns one list of `steps` losses per optimizer, all starting at the initial model's loss"""
     X, y = S.classification_data(0)
     specs = [("sgd", "sgd", {"lr": 0.1}), ("adam", "adam", {"lr": 0.01})]
     info = submission.probe("experiment_probe", fn="compare_optimizers", X=X, y=y, specs=specs,
@@ -110,6 +110,18 @@ def test_public_compare_optimizers_structure(submission):
         fail("expected 5 losses per optimizer")
     if res["sgd"][0] != res["adam"][0]:
         fail("the losses before the first step differ: the models did not start from the same weights")
+    if not info["records"]:
+        fail("compare_optimizers never called the optimizer factories: build every optimizer "
+             "with optimizer_factories[name](model.parameters())")
+    # the first loss is the full-batch loss of the model the optimizer factory was given
+    model = torch.nn.Sequential(torch.nn.Linear(X.shape[1], 8), torch.nn.Tanh(),
+                                torch.nn.Linear(8, int(y.max()) + 1))
+    with torch.no_grad():
+        for p, a in zip(model.parameters(), info["records"][0]["init"]):
+            p.copy_(torch.as_tensor(a.array))
+        first = torch.nn.functional.cross_entropy(model(torch.as_tensor(X)), torch.as_tensor(y)).item()
+    expect_close(np.array(res["sgd"][0]), np.array(first), "the first loss of 'sgd' (before any step)",
+                 rtol=1e-5)
 
 
 # ------------------------------------------------- the mistakes the handout warns about
@@ -121,7 +133,7 @@ def test_public_sgd_parameter_groups(submission):
              what="SGD with two parameter groups (read lr etc. from `group`)")
 
 
-@task("optimizers")
+@task("SGD")
 def test_public_state_dict_round_trip(submission):
     """an optimizer restored with load_state_dict mid-run continues exactly (state in self.state[p])"""
     kwargs = dict(lr=0.05, momentum=0.9)
