@@ -199,25 +199,34 @@ def test_public_lr_sensitivity_reports_the_final_loss(submission):
         fail(f"SGD at lr=0.05 should improve on the initial loss {start:.4g}; yours is {small:.4g}")
 
 
+def _expect_no_device_bug_in(submission, name, kwargs):
+    """The device check on a public case (strategies.optimizer_case, seed 3, three steps), and
+    right values (no points for a step that does nothing)."""
+    case = S.optimizer_case(name, kwargs, ONE_GROUP, [(3, 2), (4,)], 3, steps=3)
+    expect_no_device_bug(submission, name, kwargs=kwargs, init=case.init, noise=case.noise,
+                         coef=case.coef)
+    _compare(submission, name, 3, kwargs=kwargs, what=f"{name}({kwargs})")
+
+
 @task("SGD")
 def test_public_sgd_device(submission):
     """SGD keeps its momentum buffer on the parameters' device (torch.zeros_like(p))"""
-    expect_no_device_bug(submission, "SGD", kwargs=dict(lr=0.1, momentum=0.9), seed=3)
+    _expect_no_device_bug_in(submission, "SGD", dict(lr=0.1, momentum=0.9))
 
 
 @task("AdaGrad")
 def test_public_adagrad_device(submission):
     """AdaGrad keeps its state on the parameters' device (torch.zeros_like(p))"""
-    expect_no_device_bug(submission, "AdaGrad", kwargs=dict(lr=0.1), seed=3)
+    _expect_no_device_bug_in(submission, "AdaGrad", dict(lr=0.1))
 
 
 @task("RMSProp")
 def test_public_rmsprop_device(submission):
     """RMSProp keeps its state on the parameters' device (torch.zeros_like(p))"""
-    expect_no_device_bug(submission, "RMSProp", kwargs=dict(lr=0.01), seed=3)
+    _expect_no_device_bug_in(submission, "RMSProp", dict(lr=0.01))
 
 
 @task("Adam")
 def test_public_adam_device(submission):
     """Adam keeps its moments on the parameters' device (torch.zeros_like(p))"""
-    expect_no_device_bug(submission, "Adam", kwargs=dict(lr=0.01), seed=3)
+    _expect_no_device_bug_in(submission, "Adam", dict(lr=0.01))
