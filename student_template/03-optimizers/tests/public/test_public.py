@@ -205,7 +205,7 @@ def _expect_no_device_bug_in(submission, name, kwargs):
     case = S.optimizer_case(name, kwargs, ONE_GROUP, [(3, 2), (4,)], 3, steps=3)
     expect_no_device_bug(submission, name, kwargs=kwargs, init=case.init, noise=case.noise,
                          coef=case.coef)
-    _compare(submission, name, 3, kwargs=kwargs, what=f"{name}({kwargs})")
+    _compare(submission, name, 3)
 
 
 @task("SGD")
