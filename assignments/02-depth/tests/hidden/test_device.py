@@ -60,7 +60,7 @@ def test_train_and_measure_device(submission):
 
 @task("depth_study")
 def test_depth_study_device(submission):
-    """depth_study builds every model and runs on the data's device"""
+    """Integration: depth_study builds every model and runs on the data's device"""
     data = tuple(np.asarray(a) for a in S.spirals(60, 48))
     kwargs = dict(depths=(1, 2), width=4, epochs=1, lr=0.1, batch_size=16, loss_threshold=0.5)
     expect_no_device_bug(submission, "depth_study", data=data, seed=0, kwargs=kwargs)

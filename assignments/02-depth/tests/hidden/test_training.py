@@ -76,7 +76,7 @@ def _study(submission, seed, depths, epochs, **kw):
 
 @task("depth_study")
 def test_depth_study_shows_vanishing_gradients_and_the_residual_fix(submission):
-    """depth_study (integration, sigmoid, 2/5/10/20 layers): plain first-layer gradient vanishes with depth, residual does not"""
+    """Integration: depth_study (sigmoid, 2/5/10/20 layers): plain first-layer gradient vanishes with depth, residual does not"""
     depths = (2, 5, 10, 20)
     _, smallest = _study(submission, 0, depths, STUDY["epochs"])
     plain = [smallest[(d, False)] for d in depths]
@@ -92,7 +92,7 @@ def test_depth_study_shows_vanishing_gradients_and_the_residual_fix(submission):
 
 @task("depth_study")
 def test_depth_study_runs_are_reproducible(submission):
-    """depth_study (integration): right-looking runs, each reproducible on its own (init and shuffling seeded from the generator's seed)"""
+    """Integration: depth_study gives right-looking runs, each reproducible on its own (init and shuffling seeded from the generator's seed)"""
     seed, epochs = 3, 2
     full, _ = _study(submission, seed, (2, 5), epochs)
     alone = submission.probe("depth_study_probe", data=SPIRALS, seed=seed, depths=(5,),

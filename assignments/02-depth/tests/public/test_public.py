@@ -137,7 +137,7 @@ def test_public_layer_grad_norms_leaves_no_gradients(submission):
 
 @task("depth_study")
 def test_public_depth_study_runs_are_reproducible_alone(submission):
-    """depth_study: the run (depth 3, residual) alone gives what it gave inside the whole study"""
+    """Integration: depth_study: the run (depth 3, residual) alone gives what it gave inside the whole study"""
     data = S.spirals(120, 96)
     kw = dict(width=8, activation="sigmoid", init="xavier", epochs=2, lr=0.1, batch_size=16,
               loss_threshold=0.6)
