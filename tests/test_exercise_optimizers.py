@@ -15,11 +15,16 @@ from variant_grading import VariantSuite, VariantTests
 
 # bug variant -> (task graded, None for all; {test that must fail: words its message must
 #                 contain}; the exact set of the other tests that fail)
-SGD_PROPERTIES = {"test_sgd_bad_arguments_raise_value_error", "test_sgd_device",
+# (each optimizer's public device test checks values on the public case first, so a value bug of
+# that optimizer fails it too)
+SGD_PROPERTIES = {"test_sgd_bad_arguments_raise_value_error", "test_sgd_device", "test_public_sgd_device",
                   "test_sgd_does_not_call_torch_optim", "test_sgd_keeps_float32",
                   "test_sgd_skips_parameters_without_grad", "test_sgd_state_dict_round_trip",
                   "test_sgd_state_matches_torch"}
 ADAM_PROPERTIES = {t.replace("sgd", "adam") for t in SGD_PROPERTIES}
+ADAM_BASICS = {"test_public_adamw", "test_adam_device", "test_public_adam_device",
+               "test_adam_keeps_float32", "test_adam_skips_parameters_without_grad",
+               "test_adam_state_dict_round_trip"}
 BUGS = {
     "bug_nesterov_swapped": ("SGD", {
         "test_sgd_nesterov_matches_torch": ("nesterov", "g + momentum * v")},
@@ -36,7 +41,7 @@ BUGS = {
         "test_sgd_state_matches_torch": ("velocity", "momentum_buffer")}, set()),
     "bug_adagrad_eps_inside": ("AdaGrad", {
         "test_adagrad_matches_torch": ("eps", "outside the square root")},
-        {"test_public_adagrad", "test_adagrad_keeps_float32",
+        {"test_public_adagrad", "test_public_adagrad_device", "test_adagrad_keeps_float32",
          "test_adagrad_skips_parameters_without_grad", "test_adagrad_state_dict_round_trip"}),
     "bug_adam_no_bias_correction": ("Adam", {
         "test_adam_matches_torch": ("bias correction", "1 - beta1^t"),
@@ -44,13 +49,11 @@ BUGS = {
         "test_adamw_matches_torch": ("bias correction",)}, {"test_public_adamw"} | ADAM_PROPERTIES),
     "bug_adamw_coupled": ("Adam", {
         "test_adamw_matches_torch": ("decoupled=True", "1 - lr * weight_decay", "gradient")},
-        {"test_public_adamw", "test_adam_device", "test_adam_keeps_float32",
-         "test_adam_skips_parameters_without_grad", "test_adam_state_dict_round_trip"}),
+        ADAM_BASICS),
     # one AdamW formula error: only Adam's task pays (its AdamW cases), no other optimizer's
     "bug_adamw_formula": ("Adam", {
         "test_adamw_matches_torch": ("1 - lr * weight_decay", "left out lr")},
-        {"test_public_adamw", "test_adam_device", "test_adam_keeps_float32",
-         "test_adam_skips_parameters_without_grad", "test_adam_state_dict_round_trip"}),
+        ADAM_BASICS),
     "bug_delegates_to_torch_optim": ("Adam", {
         "test_adam_does_not_call_torch_optim": ("torch.optim's own update code",
                                                 "tensor operations")},

@@ -139,7 +139,7 @@ class VariantSuite:
                   if t.get("status") == "failed" and not t["output"].startswith("skipped")}
         assert failed == set(must_fail) | others, (
             f"{name}: unexpected failures {sorted(failed - set(must_fail) - others)}, "
-            f"listed but passed {sorted(set(must_fail) | others - failed)}")
+            f"listed but passed {sorted((set(must_fail) | others) - failed)}")
 
     def check_no_leaks(self, results: dict):
         for name, r in results.items():

@@ -84,6 +84,10 @@ def _grad_norms(submission, seed, residual, stale):
 @given(seed=S.seeds, ratio=st.floats(0.1, 0.9))
 def test_public_clip_grad_norm(submission, seed, ratio):
     """clip_grad_norm_ returns the total norm and scales like torch.nn.utils.clip_grad_norm_"""
+    _clip(submission, seed, ratio)
+
+
+def _clip(submission, seed, ratio):
     grads = S.grad_arrays(seed, [(3, 4), (5,)])
     total = math.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
     info = submission.probe("clip_probe", grads=grads, max_norm=ratio * total, _where="clip_grad_norm_")
@@ -95,6 +99,10 @@ def test_public_clip_grad_norm(submission, seed, ratio):
 @task("train_and_measure")
 def test_public_train_and_measure_keys(submission):
     """train_and_measure returns the five keys with one entry per epoch, positive losses and norms"""
+    _train_keys(submission)
+
+
+def _train_keys(submission):
     sizes = [2, 8, 8, 2]
     X, y = S.classification(0, 40, 2, 2)
     info = submission.probe("train_probe", sizes=sizes, activation="relu", residual=False,
@@ -150,6 +158,9 @@ def test_public_depth_study_runs_are_reproducible_alone(submission):
     curves = [r.get("loss_curve") for r in full]
     if any(not isinstance(c, list) or len(c) != 2 or not all(np.isfinite(c)) for c in curves):
         fail("every depth_study run needs a finite loss_curve with one entry per epoch")
+    if not all(0.1 < c[0] < 5 for c in curves):
+        fail(f"depth_study's first-epoch losses {[c[0] for c in curves]}: a cross-entropy of two "
+             "classes starts near log 2 = 0.69")
     alone = submission.probe("depth_study_probe", data=data, seed=4, depths=(3,),
                              residual=(True,), **kw, _where="depth_study")
     if [alone[0]["loss_curve"], alone[0]["grad_norms"]] != [curves[3], full[3]["grad_norms"]]:
@@ -173,6 +184,7 @@ def test_public_layer_grad_norms_device(submission):
     X, y = S.classification(2, 12, 3, 2)
     expect_no_device_bug(submission, "layer_grad_norms", sizes=DEVICE_SIZES, activation="relu",
                          residual=False, weights=S.mlp_weights(1, DEVICE_SIZES), X=X, y=y)
+    _grad_norms(submission, 2, residual=False, stale=False)  # and right values
 
 
 @task("clip_grad_norm_")
@@ -180,6 +192,7 @@ def test_public_clip_grad_norm_device(submission):
     """clip_grad_norm_ works on the gradients' device (no .cpu(), no .numpy())"""
     expect_no_device_bug(submission, "clip_grad_norm_", grads=S.grad_arrays(3, [(2, 3), (4,)]),
                          max_norm=0.3)
+    _clip(submission, 3, 0.5)  # and right values
 
 
 @task("train_and_measure")
@@ -190,3 +203,4 @@ def test_public_train_and_measure_device(submission):
                          residual=True, weights=S.mlp_weights(2, DEVICE_SIZES),
                          data=(X[:14], y[:14], X[14:], y[14:]), epochs=1, lr=0.1, batch_size=4,
                          seed=1, loss_threshold=0.5)
+    _train_keys(submission)  # and right-looking values
