@@ -45,12 +45,13 @@ BUGS = {
         "test_softmax_cross_entropy_small": ("times",),
         "test_mlp_loss_gradient_check": ("times",)},
         {"test_softmax_large_logits", "test_softmax_keeps_float32",
-         "test_softmax_does_not_modify_inputs", "test_mlp_init_and_loss_gradient",
+         "test_softmax_does_not_modify_inputs", "test_softmax_large_logits_are_finite",
+         "test_softmax_rejects_bad_input", "test_mlp_init_and_loss_gradient",
          "test_train_spirals_accuracy"}),
     "bug_numgrad_no_restore": (None, {
         "test_numgrad_restores_x_bitwise": ("bitwise", "saved"),
         "test_numerical_gradient_of_a_quadratic": ("changed x",)},
-        {"test_numgrad_any_shape", "test_numgrad_noncontiguous", "test_numgrad_closure",
+        {"test_numgrad_any_shape", "test_numgrad_noncontiguous",
          "test_numerical_gradient_of_a_strided_view"}),
     # single deviations that used to cascade into other tasks (issue 10)
     "bug_db_mean": (None, {
@@ -75,7 +76,7 @@ BUGS = {
         "test_mlp_init_he_variance": ("variance",),
         "test_mlp_init_seeded": (),
         "test_train_uses_its_own_seeded_rng": ("global", "default_rng"),
-        "test_train_follows_the_seeded_order": ("losses",)}, set()),
+        "test_train_follows_the_seeded_order": ("order", "default_rng(seed)")}, set()),
 }
 # what must never reach a student: test source, the reference, internals of the checks, and
 # expected values (a list of five or more floats)
