@@ -3,6 +3,10 @@
 The tests (in the grader's process) cannot hold your objects (caches, models, callables), so
 each probe does one round trip on your module ``sub`` and returns plain data: arrays, numbers,
 strings, lists and dicts. Probes hold no expected values; the tests compare what they return.
+
+The tests of MLP.forward and MLP.loss (not the integration tests) run your MLP with your layer
+functions replaced by the course's (``course_layers=True``, from the unreleased ``standins.py``),
+so that a mistake in a layer costs points in that layer's task only.
 """
 from __future__ import annotations
 
@@ -49,6 +53,42 @@ def _array(value):
     except Exception:
         return value
     return a if a.dtype.kind in "biuf" else value
+
+
+@contextlib.contextmanager
+def replaced(sub, **stand_ins):
+    """Module attributes of your submission replaced by course stand-ins while active."""
+    module_dict = sub.__dict__            # the module's own values (never wrapped)
+    saved = {name: module_dict[name] for name in stand_ins if name in module_dict}
+    for name, value in stand_ins.items():
+        setattr(sub, name, value)
+    try:
+        yield
+    finally:
+        for name in stand_ins:
+            if name in saved:
+                setattr(sub, name, saved[name])
+            else:
+                delattr(sub, name)
+
+
+def layer_stand_ins() -> dict:
+    """Your layer functions -> the course's versions (tests of MLP.forward and MLP.loss). The
+    course versions live in ``standins.py``, which the grader puts next to this file in the
+    sandbox and which is never released: in a student's released copy (``dlcheck``) there is
+    none, and your own functions stand for themselves."""
+    try:
+        import standins
+    except ImportError:
+        return {}
+    names = ("affine_forward", "affine_backward", "relu_forward", "relu_backward",
+             "sigmoid_forward", "sigmoid_backward", "softmax_cross_entropy")
+    return {name: getattr(standins, f"course_{name}") for name in names}
+
+
+def _layers(sub, course_layers):
+    """A context in which your MLP uses the course's layers (``course_layers``) or your own."""
+    return replaced(sub, **layer_stand_ins()) if course_layers else contextlib.nullcontext()
 
 
 # ------------------------------------------------------------------------------ layers
@@ -118,24 +158,24 @@ def elementwise_forward(sub, layer, x):
 
 
 # ---------------------------------------------------------------------------- errors
-def raised(sub, call, args=(), kwargs=None, course_model=None, then=None):
+def raised(sub, call, args=(), kwargs=None, course_model=None, then=None, course_layers=False):
     """Call ``sub.<call>(*args, **kwargs)`` and report the exception it raises (None if none).
 
     ``course_model=params`` passes ``CourseModel(params)`` as the first argument (the tests of
     ``train`` never depend on your MLP). ``then="forward"`` or ``"loss"``: for ``call="MLP"``,
-    also use the model built (a bad argument may be rejected there instead of in ``__init__``).
+    also use the model built (a bad argument may be rejected there instead of in ``__init__``);
+    ``course_layers``: with the course's layer functions in place of yours.
     """
     args = list(args)
     if course_model is not None:
         args.insert(0, CourseModel(course_model))
     try:
-        obj = getattr(sub, call)(*args, **(kwargs or {}))
-        if then == "forward":
-            d = int(args[0][0])
-            obj.forward(np.ones((2, d)))
-        elif then == "loss":
-            d = int(args[0][0])
-            obj.loss(np.ones((2, d)), np.zeros(2, dtype=np.int64))
+        with _layers(sub, course_layers):
+            obj = getattr(sub, call)(*args, **(kwargs or {}))
+            if then == "forward":
+                obj.forward(np.ones((2, int(args[0][0]))))
+            elif then == "loss":
+                obj.loss(np.ones((2, int(args[0][0]))), np.zeros(2, dtype=np.int64))
     except Exception as exc:
         return {"type": type(exc).__name__, "value_error": isinstance(exc, ValueError),
                 "message": str(exc)[:400]}
@@ -231,17 +271,20 @@ def mlp_init(sub, sizes, activation="relu", seed=0):
             else [], "params": _params_of(model)}
 
 
-def mlp_forward(sub, sizes, activation, seed, params, X):
-    """With the given params: ``forward(X)`` only (MLP.forward's tests never call MLP.loss)."""
+def mlp_forward(sub, sizes, activation, seed, params, X, course_layers=False):
+    """With the given params: ``forward(X)`` only (MLP.forward's tests never call MLP.loss);
+    ``course_layers``: with the course's layer functions in place of yours."""
     model = _model(sub, sizes, activation, seed, params)
-    return {"scores": model.forward(np.array(X))}
+    with _layers(sub, course_layers):
+        return {"scores": model.forward(np.array(X))}
 
 
-def mlp_loss(sub, sizes, activation, seed, params, X, y):
-    """With the given params: ``loss(X, y)``, the warnings, and X, y and the params after."""
+def mlp_loss(sub, sizes, activation, seed, params, X, y, course_layers=False):
+    """With the given params: ``loss(X, y)``, the warnings, and X, y and the params after;
+    ``course_layers``: with the course's layer functions in place of yours."""
     model = _model(sub, sizes, activation, seed, params)
     X, y = np.array(X), np.array(y)
-    with _watch() as caught:
+    with _watch() as caught, _layers(sub, course_layers):
         result = model.loss(X, y)
     if not isinstance(result, tuple) or len(result) != 2:
         return {"bad_loss": type(result).__name__}

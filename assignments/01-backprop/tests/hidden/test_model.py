@@ -1,8 +1,8 @@
 """Hidden tests of the model: MLP, train, accuracy and to_torch.
 
-One mistake, one task: MLP.forward/MLP.loss are graded on their own logic (their values must
-match the reference, or what YOUR layers give composed the same way, so a layer's bug costs
-points in that layer's task only); train, accuracy and to_torch get course-side stand-ins
+One mistake, one task: MLP.forward/MLP.loss are graded on their own logic: they run with the
+course's layer functions in place of yours (probes' ``course_layers``, standins.py), so a
+layer's bug costs points in that layer's task only; train, accuracy and to_torch get course-side stand-ins
 (probes.CourseModel, GivenScores, GivenMLP), never your MLP. The integration tests (the MLP
 built from your layers, trained by your train) are named so in the handout and carry 1 point.
 """
@@ -11,8 +11,7 @@ import math
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from autograder.errors import NotImplementedYet, SubmissionError
-from autograder.testing import (GradingFailure, as_array, expect_close, expect_scalar_close,
+from autograder.testing import (as_array, expect_close, expect_scalar_close,
                                 expect_shape, expect_unchanged, fail, reference, task)
 from coursedata import two_spirals, xor
 import probes
@@ -42,87 +41,24 @@ def _init(submission, sizes, activation, seed):
     return r["params"]
 
 
-def _loss(submission, sizes, activation, seed, params, X, y):
+def _loss(submission, sizes, activation, seed, params, X, y, course_layers=False):
     r = submission.probe("mlp_loss", sizes=sizes, activation=activation, seed=seed,
-                         params=params, X=X, y=y, _where="MLP.loss")
+                         params=params, X=X, y=y, course_layers=course_layers, _where="MLP.loss")
     if "bad_loss" in r:
         fail(f"MLP.loss must return (loss, grads), got a {r['bad_loss']}")
     return r
 
 
-# ------------------------------------------------- MLP graded on its own logic (either-or)
-def _your_layers_composed(submission, activation, params, X, y=None):
-    """What YOUR layer functions give composed as an MLP (scores, or loss and grads with y);
-    None when they raise."""
-    L = len(params) // 2
-    try:
-        h, inputs = np.asarray(X, dtype=np.float64), []
-        for i in range(1, L + 1):
-            inputs.append(("affine", [h, params[f"W{i}"], params[f"b{i}"]]))
-            h = as_array(submission.call("affine_forward", *inputs[-1][1])[0], "out")
-            if i < L:
-                inputs.append((activation, [h]))
-                h = as_array(submission.call(f"{activation}_forward", h)[0], "out")
-        if y is None:
-            return h
-        loss, d = submission.call("softmax_cross_entropy", h, y)
-        loss, grads = float(as_array(loss, "loss").reshape(())), {}
-        for i in range(L, 0, -1):
-            for layer, args in (inputs.pop(),) if i == L else (inputs.pop(), inputs.pop()):
-                g = submission.probe("layer_roundtrip", layer=layer, inputs=args,
-                                     dout=as_array(d, "dout"), _where=f"{layer}_backward")
-                d = g["grads"]
-                if layer == "affine":
-                    d, dW, db = d
-                    grads[f"W{i}"], grads[f"b{i}"] = as_array(dW, "dW"), as_array(db, "db")
-        return loss, grads
-    except (GradingFailure, SubmissionError, NotImplementedYet, TypeError, ValueError,
-            KeyError, IndexError):
-        return None
-
-
-def _right_or_as_your_layers(check, expected, composed):
-    """``check(expected)`` against the reference; when that fails, ``check`` against what your
-    own layers give composed (``composed()``): MLP.forward/loss are right when they compose
-    the layers right, whatever the layers do (their bugs cost points in their own tasks)."""
-    try:
-        check(expected)
-    except GradingFailure as wrong:
-        alternative = composed()
-        if alternative is None or _spread(alternative) == 0 < _spread(expected):
-            raise  # layers that compute nothing (one constant) earn MLP nothing either
-        try:
-            check(alternative)
-        except GradingFailure:
-            raise wrong from None
-
-
-def _spread(value) -> float:
-    """max - min over every number in an array, or in a (loss, grads) pair."""
-    if isinstance(value, tuple):
-        loss, grads = value
-        parts = [np.ravel(loss)] + [np.ravel(as_array(g, k)) for k, g in grads.items()]
-        value = np.concatenate(parts)
-    return float(np.ptp(np.asarray(value, dtype=np.float64)))
-
-
-def _expect_loss_and_grads(r, expected, what):
-    loss, grads = expected
+def _expect_mlp_loss(r, sizes, activation, seed, params, X, y):
+    """MLP.loss's result ``r`` (run with the course's layers) is the reference's."""
+    what = f"MLP({sizes}, {activation!r}).loss(X, y)"
+    loss, grads = _ref_model(sizes, activation, seed, params).loss(X, y)
     expect_scalar_close(r["loss"], loss, f"{what}[0]", rtol=1e-7, atol=1e-12)
     S.expect_grads_like(r["grads"], grads, f"{what}'s grads")
     for k in grads:
         expect_close(r["grads"][k], grads[k], f"{what}'s grads[{k!r}]")
 
 
-def _expect_mlp_loss(submission, r, sizes, activation, seed, params, X, y):
-    """MLP.loss's result ``r`` is right (or is what your layers give composed)."""
-    what = f"MLP({sizes}, {activation!r}).loss(X, y)"
-    _right_or_as_your_layers(lambda e: _expect_loss_and_grads(r, e, what),
-                             _ref_model(sizes, activation, seed, params).loss(X, y),
-                             lambda: _your_layers_composed(submission, activation, params, X, y))
-
-
-# -------------------------------------------------------------------------------------- MLP
 # -------------------------------------------------------------------------------------- MLP
 @task("mlp")
 @given(sizes=S.layer_sizes, activation=S.activations, seed=S.seeds)
@@ -197,11 +133,9 @@ def test_mlp_forward_values(submission, sizes, activation, seed, n):
     params = S.mlp_params(seed, sizes)
     X, _ = S.mlp_data(seed, n, sizes[0], sizes[-1])
     r = submission.probe("mlp_forward", sizes=sizes, activation=activation, seed=seed,
-                         params=params, X=X, _where="MLP.forward")
-    what = f"MLP({sizes}, {activation!r}).forward(X)"
-    _right_or_as_your_layers(lambda e: expect_close(r["scores"], e, what),
-                             _ref_model(sizes, activation, seed, params).forward(X),
-                             lambda: _your_layers_composed(submission, activation, params, X))
+                         params=params, X=X, course_layers=True, _where="MLP.forward")
+    expect_close(r["scores"], _ref_model(sizes, activation, seed, params).forward(X),
+                 f"MLP({sizes}, {activation!r}).forward(X)")
 
 
 @task("mlp")
@@ -210,8 +144,8 @@ def test_mlp_loss_values(submission, sizes, activation, seed, n):
     """MLP.loss returns the right loss and gradients"""
     params = S.mlp_params(seed, sizes)
     X, y = S.mlp_data(seed, n, sizes[0], sizes[-1])
-    r = _loss(submission, sizes, activation, seed, params, X, y)
-    _expect_mlp_loss(submission, r, sizes, activation, seed, params, X, y)
+    r = _loss(submission, sizes, activation, seed, params, X, y, course_layers=True)
+    _expect_mlp_loss(r, sizes, activation, seed, params, X, y)
 
 
 @task("mlp")
@@ -267,8 +201,8 @@ def test_mlp_loss_does_not_modify_inputs(submission, activation, seed):
     sizes = [4, 5, 3]
     params = S.mlp_params(seed, sizes)
     X, y = S.mlp_data(seed, 6, sizes[0], sizes[-1])
-    r = _loss(submission, sizes, activation, seed, params, X, y)
-    _expect_mlp_loss(submission, r, sizes, activation, seed, params, X, y)
+    r = _loss(submission, sizes, activation, seed, params, X, y, course_layers=True)
+    _expect_mlp_loss(r, sizes, activation, seed, params, X, y)
     expect_unchanged(X, r["X_after"], "X")
     expect_unchanged(y, r["y_after"], "y")
     for k, v in params.items():
@@ -281,7 +215,7 @@ def test_mlp_rejects_bad_activation(submission):
     for bad in ("tanh", "softmax"):
         report = submission.probe("raised", call="MLP", args=[[3, 4, 2]],
                                   kwargs={"activation": bad, "seed": 0}, then="forward",
-                                  _where="MLP")
+                                  course_layers=True, _where="MLP")
         S.expect_value_error(report, f"MLP([3, 4, 2], activation={bad!r})", ("activation",))
 
 
