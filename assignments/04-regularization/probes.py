@@ -44,7 +44,8 @@ def _gen(seed, device):
 @contextlib.contextmanager
 def replaced(sub, **stand_ins):
     """Module attributes of your submission replaced by course stand-ins while active."""
-    saved = {name: getattr(sub, name) for name in stand_ins if hasattr(sub, name)}
+    module_dict = sub.__dict__  # the module's own values (getattr may give the grader's wrapper)
+    saved = {name: module_dict[name] for name in stand_ins if name in module_dict}
     for name, value in stand_ins.items():
         setattr(sub, name, value)
     try:
