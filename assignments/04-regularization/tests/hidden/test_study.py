@@ -129,7 +129,7 @@ REGULARISED = ("l2", "dropout", "augment")
 @settings(max_examples=2)
 @given(s=MEASURED_SEEDS)
 def test_study_regularisation_narrows_the_gap(submission, s):
-    """regularization_study (integration test): L2 and augmentation narrow the final train/validation loss gap, the regularised configs on average by 20 %"""
+    """Integration: regularization_study with your own dropout, l2_penalty, augment and EarlyStopping: L2 and augmentation narrow the final train/validation loss gap, the regularised configs on average by 20 %"""
     res = _study(submission, S.study_data(s), S.STUDY_CONFIGS, 15, s, own_code=True)
     gap = {k: r["val_loss"][-1] - r["train_loss"][-1] for k, r in res.items()}
     shown = ", ".join(f"{k} {v:.3g}" for k, v in gap.items())

@@ -38,7 +38,7 @@ def _course_loss(outputs):
 
 @task("train_vae")
 def test_train_vae_lowers_the_loss(submission):
-    """train_vae (integration): per-epoch histories falling; on X the trained model's loss is well below an untrained one's (epochs=0)"""
+    """Integration: train_vae with your VAE, vae_loss and reparameterize: per-epoch histories falling; on X the trained model's loss is well below an untrained one's (epochs=0)"""
     info = submission.probe("train_probe", X=X, seed=0, repeat=False, **RUN, _where="train_vae")
     h = _history(info, RUN["epochs"])
     if not info["is_module"]:
@@ -59,7 +59,7 @@ def test_train_vae_lowers_the_loss(submission):
 
 @task("train_vae")
 def test_train_vae_reproducible_from_generator(submission):
-    """train_vae (integration): the same generator seed gives the same history and weights whatever the global RNG; another seed another run"""
+    """Integration: train_vae with your VAE: the same generator seed gives the same history and weights whatever the global RNG; another seed another run"""
     run = dict(RUN, epochs=3)
     info = submission.probe("train_probe", X=X[:96], seed=5, repeat=True, **run, _where="train_vae")
     _history(info, 3)

@@ -115,7 +115,7 @@ def test_public_sample_reproducible(submission, seed):
 
 @task("train_vae")
 def test_public_train_vae_reproducible(submission):
-    """train_vae: one list per history key with one value per epoch; the same generator seed gives the same run"""
+    """Integration: train_vae with your VAE: one list per history key with one value per epoch; the same generator seed gives the same run"""
     X, _ = S.images(48, seed=3)
     info = submission.probe("train_probe", X=X, n_latent=2, beta=0.5, epochs=2, lr=1e-2, seed=0,
                             _where="train_vae")
