@@ -41,6 +41,13 @@ def _study(submission, data, configs, epochs, seed, global_seed=0, own_code=Fals
                 fail(f"regularization_study(...)[{name!r}][{k!r}] must hold finite Python floats (.item())")
             if k.endswith("acc") and not all(0.0 <= v <= 1.0 for v in r[k]):
                 fail(f"regularization_study(...)[{name!r}][{k!r}]: accuracies are fractions in [0, 1]")
+        # right values, whatever the model: cross-entropies are positive, and training changes the loss
+        if not all(v > 0 for k in ("train_loss", "val_loss") for v in r[k]):
+            fail(f"regularization_study(...)[{name!r}]: train_loss and val_loss must hold the epochs' "
+                 "mean cross-entropies, which are > 0")
+        if n >= 2 and len(set(r["train_loss"])) == 1:
+            fail(f"regularization_study(...)[{name!r}]: train_loss is the same every epoch: is the "
+                 "model trained?")
         t = r["test_acc"]
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 <= t <= 1.0:
             fail(f"regularization_study(...)[{name!r}]['test_acc'] must be a float in [0, 1], got {t!r}")
