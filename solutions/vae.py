@@ -80,6 +80,7 @@ def vae_loss(x, x_recon, mu, log_var, beta=1.0, recon="mse") -> dict:
     if mu.dim() != 2 or mu.shape[0] != x.shape[0]:
         raise ValueError(f"mu must be (N, L) with N = {x.shape[0]} rows like x, got shape "
                          f"{tuple(mu.shape)}")
+    _same_shape("log_var", log_var, "mu", mu)  # here too, not only in kl_divergence
     if not beta >= 0:
         raise ValueError(f"beta must be >= 0, got {beta!r}")
     if recon == "mse":

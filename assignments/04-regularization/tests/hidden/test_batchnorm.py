@@ -80,6 +80,7 @@ def test_batchnorm_function_backward_matches_autograd(submission, seed, n, d, ep
 def test_batchnorm_function_backward_is_hand_written(submission, seed, n, d):
     """BatchNormFunction.backward computes the right gradients without calling autograd"""
     x, gamma, beta, dout = S.batchnorm_inputs(seed, n, d)
+    _forward(submission, x, gamma, beta, 1e-5)  # right values first
     info = submission.probe("bn_function_probe", x=x, gamma=gamma, beta=beta, eps=1e-5, dout=dout,
                             _where="BatchNormFunction.backward")
     if not info["needs_grad_fn"]:

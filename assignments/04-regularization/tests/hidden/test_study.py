@@ -41,6 +41,13 @@ def _study(submission, data, configs, epochs, seed, global_seed=0, own_code=Fals
                 fail(f"regularization_study(...)[{name!r}][{k!r}] must hold finite Python floats (.item())")
             if k.endswith("acc") and not all(0.0 <= v <= 1.0 for v in r[k]):
                 fail(f"regularization_study(...)[{name!r}][{k!r}]: accuracies are fractions in [0, 1]")
+        # right values, whatever the model: cross-entropies are positive, and training changes the loss
+        if not all(v > 0 for k in ("train_loss", "val_loss") for v in r[k]):
+            fail(f"regularization_study(...)[{name!r}]: train_loss and val_loss must hold the epochs' "
+                 "mean cross-entropies, which are > 0")
+        if n >= 2 and len(set(r["train_loss"])) == 1:
+            fail(f"regularization_study(...)[{name!r}]: train_loss is the same every epoch: is the "
+                 "model trained?")
         t = r["test_acc"]
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 <= t <= 1.0:
             fail(f"regularization_study(...)[{name!r}]['test_acc'] must be a float in [0, 1], got {t!r}")
@@ -129,7 +136,7 @@ REGULARISED = ("l2", "dropout", "augment")
 @settings(max_examples=2)
 @given(s=MEASURED_SEEDS)
 def test_study_regularisation_narrows_the_gap(submission, s):
-    """regularization_study (integration test): L2 and augmentation narrow the final train/validation loss gap, the regularised configs on average by 20 %"""
+    """Integration: regularization_study with your own dropout, l2_penalty, augment and EarlyStopping: L2 and augmentation narrow the final train/validation loss gap, the regularised configs on average by 20 %"""
     res = _study(submission, S.study_data(s), S.STUDY_CONFIGS, 15, s, own_code=True)
     gap = {k: r["val_loss"][-1] - r["train_loss"][-1] for k, r in res.items()}
     shown = ", ".join(f"{k} {v:.3g}" for k, v in gap.items())

@@ -137,6 +137,9 @@ def test_public_study_structure(submission):
         r = res[name]
         if any(len(r[k]) != 3 for k in ("train_loss", "val_loss", "train_acc", "val_acc")):
             fail(f"{name!r}: expected 3 entries per list (one per epoch)")
+        if not all(v > 0 for v in r["train_loss"] + r["val_loss"]) or len(set(r["train_loss"])) == 1:
+            fail(f"{name!r}: the losses are the epochs' mean cross-entropies (> 0) of a model in "
+                 "training (the train loss changes from epoch to epoch)")
         if r["test_acc"] != r["val_acc"][r["val_loss"].index(min(r["val_loss"]))]:
             fail(f"{name!r}: test_acc must be measured with the weights of the epoch with the lowest "
                  "val_loss (here the test split is the validation split)")

@@ -190,4 +190,6 @@ def _check_values(submission, fn, kw):
                 fail(f"history['{key}'] must hold one finite float per epoch")
         if not np.allclose(history["total"], np.add(history["recon"], history["penalty"]), rtol=1e-9):
             fail("history['total'] must be recon + penalty")
+        if not np.all(np.array(history["recon"]) > 0):  # (the penalty is your penalties' business)
+            fail("history['recon'] must hold the epochs' mean squared errors (> 0)")
 

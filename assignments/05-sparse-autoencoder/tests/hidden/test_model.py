@@ -30,6 +30,8 @@ def _layers(submission, n_in, n_hidden, activation, **kw):
 def test_autoencoder_layers(submission, n_in, n_hidden, activation):
     """SparseAutoencoder: encoder nn.Linear(n_in, n_hidden), decoder nn.Linear(n_hidden, n_in), float32, nothing else"""
     info = _layers(submission, n_in, n_hidden, activation)
+    R.expect_right_values(submission, "SparseAutoencoder", x=S.inputs(n_in, 3, n_in), n_hidden=n_hidden,
+                          activation=activation)
     if info["param_dtypes"] != ["torch.float32"]:
         fail(f"parameters have dtypes {info['param_dtypes']}; keep PyTorch's default float32")
     expected = 2 * n_in * n_hidden + n_in + n_hidden

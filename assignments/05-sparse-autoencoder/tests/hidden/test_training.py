@@ -61,7 +61,7 @@ def test_train_sparse_ae_reproducible_histories(submission, method):
 
 @task("train_sparse_ae")
 def test_train_sparse_ae_follows_the_handout_recipe(submission):
-    """train_sparse_ae (integration, convention): the handout's recipe (init draws, one randperm per epoch, Adam) for every method"""
+    """Integration: train_sparse_ae (and your SparseAutoencoder, penalties and sparse_ae_loss) follows the handout's recipe (init draws, one randperm per epoch, Adam) for every method"""
     Xs = X[:20]
     kwargs = dict(epochs=2, lr=5e-3, n_hidden=5, batch_size=8)
     for method, extra in (("none", {}), ("l1", {"lam": 0.05}), ("kl", {"rho": 0.1, "beta": 1.0}),

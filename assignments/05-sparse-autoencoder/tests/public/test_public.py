@@ -30,6 +30,9 @@ def test_public_autoencoder_shapes(submission, seed, n):
     expect_shape(z, (n, 100), "z")
     if not (0 < z.array.min() and z.array.max() < 1):
         fail("sigmoid codes must lie in (0, 1)")
+    W2, b2 = weights[1]
+    expect_close(x_hat, np.asarray(z.array, dtype=np.float64) @ np.asarray(W2).T + np.asarray(b2),
+                 "x_hat (decode(z) = z @ decoder.weight.T + decoder.bias)", rtol=1e-4, atol=1e-5)
 
 
 @task("l1_penalty")
@@ -118,6 +121,8 @@ def test_public_train_reproducible(submission):
     if not isinstance(history, dict) or any(len(history.get(k, [])) != 2
                                             for k in ("total", "recon", "penalty")):
         fail("history must map 'total', 'recon', 'penalty' to lists of one value per epoch")
+    if not all(isinstance(v, float) and v > 0 for v in history["recon"]):
+        fail("history['recon'] must hold each epoch's mean reconstruction error (a float > 0)")
     if runs[0]["history"] != runs[1]["history"]:
         fail("two runs with generators of the same seed differ: draw everything random "
              "(initial weights, permutations) from `generator`")

@@ -67,5 +67,5 @@ def test_train_vae_device(submission):
     kwargs = dict(n_latent=2, beta=0.5, epochs=2, lr=1e-2)
     info = submission.probe("train_probe", X=X, seed=0, repeat=False, **kwargs, _where="train_vae")
     from test_training import _history
-    _history(info, 2)
+    _history(info, 2)  # right values first
     expect_no_device_bug(submission, "train_vae", X=X, seed=0, kwargs=kwargs)

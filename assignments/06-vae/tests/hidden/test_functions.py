@@ -202,6 +202,7 @@ def test_vae_loss_gradients(submission, seed, size, recon):
 @task("reparameterize")
 def test_reparameterize_shape_mismatch_raises(submission):
     """reparameterize: log_var or eps of another shape than mu raise ValueError naming it"""
+    _reparameterize(submission, 0, 4, 3, np.float64)  # right values first
     mu, log_var, eps = S.latents(0, 4, 3)
     R.expect_value_error(submission, "reparameterize", [mu, log_var[:, :2], eps], {}, "log_var")
     R.expect_value_error(submission, "reparameterize", [mu, log_var, eps[:3]], {}, "eps")
@@ -210,6 +211,7 @@ def test_reparameterize_shape_mismatch_raises(submission):
 @task("kl_divergence")
 def test_kl_divergence_shape_mismatch_raises(submission):
     """kl_divergence: log_var of another shape than mu raises ValueError naming it"""
+    _kl(submission, 0, 4, 3, np.float64)  # right values first
     mu, log_var, _ = S.latents(0, 4, 3)
     R.expect_value_error(submission, "kl_divergence", [mu, log_var[:, :2]], {}, "log_var")
 
@@ -217,6 +219,7 @@ def test_kl_divergence_shape_mismatch_raises(submission):
 @task("vae_loss")
 def test_vae_loss_bad_arguments_raise_value_error(submission):
     """vae_loss: an unknown recon, or x_recon / log_var of the wrong shape, raise ValueError naming it"""
+    _loss(submission, 0, 4, 5, 2, "mse", 1.0)  # right values first
     x, x_recon, mu, log_var = S.loss_inputs(0, 4, 5, 2)
     R.expect_value_error(submission, "vae_loss", [x, x_recon, mu, log_var], {"recon": "l1"}, "recon")
     R.expect_value_error(submission, "vae_loss", [x, x_recon[:, :4], mu, log_var], {}, "x_recon")

@@ -26,6 +26,13 @@ def _encoded(info, config, n):
     got = R.tensor_of(info["decoded_mu"], "decode(mu)")
     if got.array.shape != (n, config["n_in"]):
         fail(f"decode(z) must return (N, n_in) = {(n, config['n_in'])}, got {got.array.shape}")
+    # the layers are free, so no expected values; but the random weights the test loaded
+    # (biases included) never give exact zeros: an all-zero result was not computed
+    for key, what in (("mu", "encode(x)'s mu"), ("log_var", "encode(x)'s log_var"),
+                      ("decoded_mu", "decode(mu)")):
+        if not np.any(np.asarray(info[key].array)):
+            fail(f"{what} is zero for every row of x, with random weights and biases loaded: it "
+                 "must be computed from its input by the model's layers")
 
 
 @task("VAE")
@@ -91,7 +98,9 @@ def test_vae_forward_noise_convention(submission):
     """VAE.forward convention: eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype), drawn on the generator's device"""
     config = dict(n_in=5, n_hidden=4, n_latent=3)
     info = submission.probe("vae_probe", config=config, x=S.inputs(3, 4, 5), seed=3, noise_seed=11,
-                            _where="VAE")
+                            eps=S.inputs(4, 4, 3), _where="VAE")
+    _encoded(info, config, 4)
+    R.expect_forward(info)  # right values first (with explicit noise)
     expect_close(R.tensor_of(info["noise_runs"][0], "x_recon"), info["stream"].array,
                  "forward(x, generator=g)'s x_recon", rtol=1e-12,
                  hint="draw eps = torch.randn(mu.shape, generator=generator, device=generator.device, "
@@ -171,5 +180,8 @@ def test_sample_noise_convention(submission):
 @task("sample")
 def test_sample_bad_n_raises_value_error(submission):
     """sample: n below 1 raises ValueError naming n"""
+    weights = S.stand_in_weights(0, 4, 2)  # right values first
+    runs = _sample_runs(submission, weights, 2000, 0)
+    R.expect_standard_normal(R.recover_latents(weights, runs[0], "sample(...)"), "sample(...)")
     R.expect_value_error(submission, "sample", [], dict(weights=S.stand_in_weights(0, 4, 2), n=0,
                                                         generator=None), "n")

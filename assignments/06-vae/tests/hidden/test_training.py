@@ -14,7 +14,9 @@ X, LABELS = S.images(192, seed=1)
 RUN = dict(n_latent=2, beta=0.1, epochs=12, lr=5e-3)
 
 
-def _history(info, epochs):
+def _history(info, epochs, beta=None):
+    """The history's structure and values (recon > 0, kl >= 0; with ``beta``, an integration
+    test's, also total = recon + beta * kl, which depends on your vae_loss)."""
     if not info["shape_ok"]:
         fail(f"train_vae must return (model, history), got {info['type']}")
     h = info["history"]
@@ -27,7 +29,13 @@ def _history(info, epochs):
             fail(f"history[{key!r}] must be a list with one value per epoch ({epochs})")
         if not all(isinstance(v, float) and np.isfinite(v) for v in values):
             fail(f"history[{key!r}] must hold finite Python floats (use .item())")
-    return {k: np.array(v) for k, v in h.items()}
+    h = {k: np.array(v) for k, v in h.items()}
+    if not np.all(h["recon"] > 0) or not np.all(h["kl"] >= 0):
+        fail("history['recon'] must hold the epochs' mean reconstruction losses (sums of squared "
+             f"errors, > 0) and history['kl'] their KL divergences (>= 0); got {h['recon']}, {h['kl']}")
+    if beta is not None and not np.allclose(h["total"], h["recon"] + beta * h["kl"], rtol=1e-6, atol=1e-12):
+        fail(f"history['total'] must be history['recon'] + beta * history['kl'] (beta={beta}) per epoch")
+    return h
 
 
 def _course_loss(outputs):
@@ -38,9 +46,9 @@ def _course_loss(outputs):
 
 @task("train_vae")
 def test_train_vae_lowers_the_loss(submission):
-    """train_vae (integration): per-epoch histories falling; on X the trained model's loss is well below an untrained one's (epochs=0)"""
+    """Integration: train_vae with your VAE, vae_loss and reparameterize: per-epoch histories falling; on X the trained model's loss is well below an untrained one's (epochs=0)"""
     info = submission.probe("train_probe", X=X, seed=0, repeat=False, **RUN, _where="train_vae")
-    h = _history(info, RUN["epochs"])
+    h = _history(info, RUN["epochs"], RUN["beta"])
     if not info["is_module"]:
         fail("train_vae must return the trained VAE (an nn.Module) first")
     if not h["total"][-1] < 0.8 * h["total"][0]:
@@ -59,10 +67,10 @@ def test_train_vae_lowers_the_loss(submission):
 
 @task("train_vae")
 def test_train_vae_reproducible_from_generator(submission):
-    """train_vae (integration): the same generator seed gives the same history and weights whatever the global RNG; another seed another run"""
+    """Integration: train_vae with your VAE: the same generator seed gives the same history and weights whatever the global RNG; another seed another run"""
     run = dict(RUN, epochs=3)
     info = submission.probe("train_probe", X=X[:96], seed=5, repeat=True, **run, _where="train_vae")
-    _history(info, 3)
+    _history(info, 3, run["beta"])
     a, b, c = info["histories"]
     if a != b or not info["same_weights"]:
         fail("two train_vae runs from generators of the same seed differ: draw the initial weights, "
@@ -74,5 +82,8 @@ def test_train_vae_reproducible_from_generator(submission):
 @task("train_vae")
 def test_train_vae_bad_arguments_raise_value_error(submission):
     """train_vae: X that is not (N, D) or a negative number of epochs raise ValueError naming it"""
+    info = submission.probe("train_probe", X=X[:32], seed=0, repeat=False, **dict(RUN, epochs=1),
+                            _where="train_vae")
+    _history(info, 1)  # right values first
     R.expect_value_error(submission, "train_vae", [X.reshape(-1, 1, 8, 8)], dict(RUN, generator=None), "X")
     R.expect_value_error(submission, "train_vae", [X], dict(RUN, epochs=-1, generator=None), "epochs")

@@ -90,6 +90,9 @@ def test_public_forward_uses_eps(submission):
     """VAE.forward(x, eps) decodes mu + exp(0.5 * log_var) * eps with the eps it is given"""
     info = submission.probe("vae_probe", config=dict(n_in=6, n_hidden=5, n_latent=2),
                             x=S.inputs(0, 4, 6), seed=0, eps=S.inputs(1, 4, 2), _where="VAE")
+    for key, what in (("mu", "encode(x)'s mu"), ("log_var", "encode(x)'s log_var"), ("decoded_mu", "decode(mu)")):
+        if not np.any(np.asarray(_tensor(info[key], what).array)):  # random weights never give all zeros
+            fail(f"{what} is zero for every row of x: compute it from its input with the model's layers")
     x_recon = _tensor(info["forward"][0], "x_recon")
     via = info["own_via_reparameterize"]  # forward may reuse your reparameterize (tested on its own)
     if via is not None and via.array.shape == x_recon.array.shape and np.allclose(via.array, x_recon.array):
@@ -115,7 +118,7 @@ def test_public_sample_reproducible(submission, seed):
 
 @task("train_vae")
 def test_public_train_vae_reproducible(submission):
-    """train_vae: one list per history key with one value per epoch; the same generator seed gives the same run"""
+    """Integration: train_vae with your VAE: one list per history key with one value per epoch; the same generator seed gives the same run"""
     X, _ = S.images(48, seed=3)
     info = submission.probe("train_probe", X=X, n_latent=2, beta=0.5, epochs=2, lr=1e-2, seed=0,
                             _where="train_vae")
@@ -124,6 +127,9 @@ def test_public_train_vae_reproducible(submission):
         fail("train_vae must return (model, history) with history keys 'total', 'recon', 'kl'")
     if any(len(v) != 2 for v in info["history"].values()):
         fail("each history list needs one value per epoch")
+    h = {k: np.array(v, dtype=float) for k, v in info["history"].items()}
+    if not np.all(h["recon"] > 0) or not np.allclose(h["total"], h["recon"] + 0.5 * h["kl"]):
+        fail("history must hold each epoch's mean losses: recon > 0 and total = recon + beta * kl")
     if info["histories"][0] != info["histories"][1] or not info["same_weights"]:
         fail("two runs from generators of the same seed differ: draw the initial weights, the "
              "shuffling and the noise from the generator, never from the global RNG")
