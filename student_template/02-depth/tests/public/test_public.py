@@ -98,7 +98,7 @@ def _clip(submission, seed, ratio):
 
 @task("train_and_measure")
 def test_public_train_and_measure_keys(submission):
-    """train_and_measure returns the five keys with one entry per epoch, positive losses and norms"""
+    """train_and_measure returns the five keys with one entry per epoch and positive losses"""
     _train_keys(submission)
 
 
@@ -117,8 +117,7 @@ def _train_keys(submission):
         fail("loss_curve and grad_norms need one entry per epoch")
     if not all(0 < v < 10 for v in res["loss_curve"]):
         fail(f"loss_curve {res['loss_curve']}: a cross-entropy of two classes starts near log 2")
-    if not all(v > 0 for row in res["grad_norms"] for v in row):
-        fail("grad_norms must hold the (positive) gradient norm of every nn.Linear weight")
+    # (the norms themselves come from your layer_grad_norms: its own tests judge them)
 
 
 # ------------------------------------------------- the mistakes the handout warns about
