@@ -1,6 +1,6 @@
 """Every exercise's released notebook, executed cell by cell in a real Jupyter kernel (nbclient).
 
-Found from the exercise folders (each ``assignments/<NN-name>/notebook.py`` is released as
+Found from the exercise folders (each ``assignments/<NN-name>/notebook.pct.py`` is released as
 ``student_template/<NN-name>/<name>.ipynb``), so a new exercise is covered as soon as it has one.
 Per exercise, two copies of the released folder run side by side: one holding the reference
 solution (no cell may fail, every ``check`` cell passes) and one holding the untouched stub (every

@@ -165,7 +165,7 @@ def test_study_gap_and_best_weights():
 
 # ----------------------------------------------------------------------------- notebook
 def test_notebook_cells_run_against_the_reference(monkeypatch, tmp_path):
-    """Every cell of assignments/04-regularization/notebook.py but the check(...) calls runs
+    """Every cell of assignments/04-regularization/notebook.pct.py but the check(...) calls runs
     against the reference as a plain script (load() gives the reference, check() is a no-op)."""
     import types
 
@@ -176,8 +176,8 @@ def test_notebook_cells_run_against_the_reference(monkeypatch, tmp_path):
     fake.check = lambda task: None
     monkeypatch.setitem(sys.modules, "autograder.notebook", fake)
     monkeypatch.chdir(tmp_path)
-    source = (ROOT / "assignments" / "04-regularization" / "notebook.py").read_text()
+    source = (ROOT / "assignments" / "04-regularization" / "notebook.pct.py").read_text()
     assert source.count('check("') >= 11
-    exec(compile(source, "notebook.py", "exec"), {"__name__": "__notebook__"})
+    exec(compile(source, "notebook.pct.py", "exec"), {"__name__": "__notebook__"})
     import matplotlib.pyplot as plt
     plt.close("all")

@@ -127,9 +127,9 @@ def test_plot_filters_tiles_row_major():
 
 # ----------------------------------------------------------------------------- notebook
 def test_notebook_sanity_cells_run_against_the_reference(tmp_path, monkeypatch):
-    """Every cell of notebook.py except the check() cells runs as a plain script, with
+    """Every cell of notebook.pct.py except the check() cells runs as a plain script, with
     ``load`` returning the reference."""
-    parts = re.split(r"^(# %%.*)$", (EXERCISE / "notebook.py").read_text(), flags=re.M)
+    parts = re.split(r"^(# %%.*)$", (EXERCISE / "notebook.pct.py").read_text(), flags=re.M)
     code = [body for header, body in zip(parts[1::2], parts[2::2])
             if "[markdown]" not in header and "check(" not in body]
     assert len(code) >= 6
@@ -142,7 +142,7 @@ def test_notebook_sanity_cells_run_against_the_reference(tmp_path, monkeypatch):
     matplotlib.use("Agg")
     namespace: dict = {}
     for cell in code:
-        exec(compile(cell, "notebook.py", "exec"), namespace)  # noqa: S102 - our own notebook
+        exec(compile(cell, "notebook.pct.py", "exec"), namespace)  # noqa: S102 - our own notebook
     assert abs(namespace["codes"].mean().item() - 0.05) <= 0.02
     import matplotlib.pyplot as plt
     plt.close("all")

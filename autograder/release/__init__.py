@@ -2,7 +2,7 @@
 
 For every exercise: the stub (solution regions replaced by ``raise NotImplementedError``), the
 handout, the public tests, the input strategies and probes, an ``exercise.toml`` listing only
-the public tests, and the notebook ``<name>.ipynb`` when the exercise has a ``notebook.py``.
+the public tests, and the notebook ``<name>.ipynb`` when the exercise has a ``notebook.pct.py``.
 Plus the course data helpers. Hidden tests and solutions never go in.
 """
 from __future__ import annotations

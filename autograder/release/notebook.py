@@ -1,11 +1,12 @@
-"""An exercise's notebook: ``assignments/<NN-name>/notebook.py`` (jupytext "percent" format, so it
+"""An exercise's notebook: ``assignments/<NN-name>/notebook.pct.py`` (jupytext "percent" format, so it
 diffs well) becomes ``<name>.ipynb`` in the release, with no outputs and the same bytes on every
 build (cell ids numbered, no jupytext metadata)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-SOURCE_NAME = "notebook.py"
+SOURCE_NAME = "notebook.pct.py"  # not notebook.py: the exercise folder is on sys.path while
+# grading, and a notebook.py there shadows the Jupyter package `notebook` (jupytext imports it)
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -31,7 +32,7 @@ def notebook_json(source: Path) -> str:
 
 
 def build_notebook(folder: Path, module_name: str, dest: Path) -> Path | None:
-    """Write ``dest/<module_name>.ipynb`` from ``folder/notebook.py`` when there is one."""
+    """Write ``dest/<module_name>.ipynb`` from ``folder/notebook.pct.py`` when there is one."""
     source = folder / SOURCE_NAME
     if not source.is_file():
         return None
