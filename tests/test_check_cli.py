@@ -4,6 +4,7 @@ student's own output under a failing test, colour only on a terminal without NO_
 four common CS231n mistakes caught by the public tests of exercise 1."""
 import os
 import pty
+import re
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from autograder.audit.config import test_index
 from autograder.check.render import PRINTED_LIMIT, use_colour
+from autograder.exercise import find_exercise
 from autograder.release import build_exercise
 from toy_course import REFERENCE, course_env, make_toy_course
 
@@ -115,6 +118,14 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(toy, monkeypatch):
     assert not use_colour(Terminal())
 
 
+def _hidden_points(exercise, task: str) -> float:
+    """What the hidden tests of ``task`` are worth (exercise.toml)."""
+    hidden = {name for path in (exercise.folder / "tests" / "hidden").glob("test_*.py")
+              for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M)}
+    return sum(exercise.test_config(info.test_id).points for info in test_index(exercise).values()
+               if info.task == task and info.test_id in hidden)
+
+
 def test_the_four_common_cs231n_mistakes_are_caught_and_named(tmp_path):
     """ReLU backward writing into dout, softmax without the max shift, He init with the variance
     as the std, shuffling with the global np.random: once 14/14 on the public tests."""
@@ -140,7 +151,8 @@ def test_the_four_common_cs231n_mistakes_are_caught_and_named(tmp_path):
                   ("train used the global NumPy RNG", "np.random.default_rng(seed)")]:
         assert all(w in out for w in words), words
     flat = " ".join(out.split())  # the hidden-test lines are wrapped
-    assert "mlp: 17 hidden points: " in flat and "He variance 2 / fan_in (2)" in flat
+    hidden_mlp = _hidden_points(find_exercise("backprop"), "mlp")
+    assert f"mlp: {hidden_mlp:g} hidden points: " in flat and "He variance 2 / fan_in (2)" in flat
     assert sorted(p.name for p in folder.iterdir()) == before
 
 
