@@ -177,7 +177,7 @@ def test_notebook_cells_run_against_the_reference(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "autograder.notebook", fake)
     monkeypatch.chdir(tmp_path)
     source = (ROOT / "assignments" / "04-regularization" / "notebook.pct.py").read_text()
-    assert source.count('check("') >= 11
+    assert source.count('check("') >= 9  # one per task with public tests (tests/test_notebooks.py checks the names)
     exec(compile(source, "notebook.pct.py", "exec"), {"__name__": "__notebook__"})
     import matplotlib.pyplot as plt
     plt.close("all")
