@@ -186,6 +186,24 @@ def _private_hypothesis_home():
             set_hypothesis_home_dir(None)
 
 
+def _forget_other_exercises(folder: Path) -> None:
+    """Exercise modules are imported by plain name (``strategies``, ``probes``, hidden helpers):
+    when this process graded or checked another exercise before (a notebook's kernel, the
+    project's tests), drop those modules and that folder from sys.path, or they would shadow
+    this exercise's."""
+    folder = Path(folder).resolve()
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if "." in name or not path:
+            continue
+        owner = next((p for p in Path(path).resolve().parents if (p / "exercise.toml").is_file()),
+                     None)
+        if owner is not None and owner != folder:
+            del sys.modules[name]
+            if str(owner) in sys.path:
+                sys.path.remove(str(owner))
+
+
 def run_tests(exercise: Exercise, proxy: SubmissionProxy, *, suites=SUITES,
               solution: Path | None = None, task: str | None = None,
               deadline: float | None = None, quiet: bool = True,
@@ -197,6 +215,7 @@ def run_tests(exercise: Exercise, proxy: SubmissionProxy, *, suites=SUITES,
     proxy.deadline = deadline
     plugin = GradingPlugin(exercise, proxy, task, deadline, max_examples, seed)
     paths = [str(exercise.suite_dir(s)) for s in suites if exercise.suite_dir(s).is_dir()]
+    _forget_other_exercises(exercise.folder)
     if str(exercise.folder) not in sys.path:
         sys.path.insert(0, str(exercise.folder))  # tests import the exercise's strategies.py
     args = [*paths, "--rootdir", str(exercise.folder), "-p", "no:cacheprovider",

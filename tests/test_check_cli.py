@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.audit.config import test_index
+from autograder.audit import config as audit_config
 from autograder.check.render import PRINTED_LIMIT, use_colour
 from autograder.exercise import find_exercise
 from autograder.release import build_exercise
@@ -122,7 +122,7 @@ def _hidden_points(exercise, task: str) -> float:
     """What the hidden tests of ``task`` are worth (exercise.toml)."""
     hidden = {name for path in (exercise.folder / "tests" / "hidden").glob("test_*.py")
               for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M)}
-    return sum(exercise.test_config(info.test_id).points for info in test_index(exercise).values()
+    return sum(exercise.test_config(info.test_id).points for info in audit_config.test_index(exercise).values()
                if info.task == task and info.test_id in hidden)
 
 

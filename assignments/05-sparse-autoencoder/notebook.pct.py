@@ -24,6 +24,7 @@ import torch
 
 from autograder.notebook import check, load
 from coursedata import edge_patches
+sae = load("sparse_autoencoder")  # your sparse_autoencoder.py, read afresh
 
 torch.set_num_threads(1)
 X = torch.as_tensor(edge_patches(2000, seed=0))
