@@ -176,6 +176,10 @@ def test_notebook_cells_run_against_the_reference(monkeypatch, tmp_path):
     fake.check = lambda task: None
     monkeypatch.setitem(sys.modules, "autograder.notebook", fake)
     monkeypatch.chdir(tmp_path)
+    # the notebook imports this exercise's strategies.py (in the release it sits next to it);
+    # another exercise's, left by an earlier test in this process, must not answer
+    monkeypatch.syspath_prepend(str(ROOT / "assignments" / "04-regularization"))
+    monkeypatch.delitem(sys.modules, "strategies", raising=False)
     source = (ROOT / "assignments" / "04-regularization" / "notebook.pct.py").read_text()
     assert source.count('check("') >= 9  # one per task with public tests (tests/test_notebooks.py checks the names)
     exec(compile(source, "notebook.pct.py", "exec"), {"__name__": "__notebook__"})

@@ -138,6 +138,10 @@ def test_notebook_sanity_cells_run_against_the_reference(tmp_path, monkeypatch):
     fake.check = lambda task: pytest.fail("check() cells must not run here")
     monkeypatch.setitem(sys.modules, "autograder.notebook", fake)
     monkeypatch.chdir(tmp_path)
+    # the notebook imports this exercise's strategies.py (in the release it sits next to it);
+    # another exercise's, left by an earlier test in this process, must not answer
+    monkeypatch.syspath_prepend(str(EXERCISE))
+    monkeypatch.delitem(sys.modules, "strategies", raising=False)
     import matplotlib
     matplotlib.use("Agg")
     namespace: dict = {}
