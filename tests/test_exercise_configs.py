@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.audit.config import read_tests
 from autograder.exercise import VISIBILITIES, Exercise, exercise_folders
 from autograder.sandbox.limits import NOMINAL_GRADER_MB
 
@@ -15,16 +16,9 @@ def test_the_course_has_exercises():
     assert [e.name for e in EXERCISES][:1] == ["backprop"]
 
 
-def _test_functions(folder: Path) -> set[str]:
-    names = set()
-    for path in folder.rglob("test_*.py"):
-        names |= set(re.findall(r"^def (test_\w+)", path.read_text(), re.M))
-    return names
-
-
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
 def test_config_lists_exactly_the_tests(exercise):
-    found = _test_functions(exercise.folder / "tests")
+    found = {t.test_id for t in read_tests(exercise)}
     assert found, "no tests"
     assert set(exercise.tests) == found, (
         f"missing from exercise.toml: {sorted(found - set(exercise.tests))}; "
@@ -43,21 +37,9 @@ def test_exercise_folder_is_complete(exercise):
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
 def test_test_names_are_unique_across_files(exercise):
     seen = {}
-    for path in (exercise.folder / "tests").rglob("test_*.py"):
-        for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M):
-            assert name not in seen, f"{name} in both {seen[name]} and {path.name}"
-            seen[name] = path.name
-
-
-def _titles(folder: Path) -> dict[str, str]:
-    """test function -> first docstring line (its title in results.json)."""
-    import ast
-    titles = {}
-    for path in folder.rglob("test_*.py"):
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                titles[node.name] = (ast.get_docstring(node) or "").strip().splitlines()[0]
-    return titles
+    for t in read_tests(exercise):
+        assert t.test_id not in seen, f"{t.test_id} in both {seen[t.test_id]} and {t.file}"
+        seen[t.test_id] = t.file
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
@@ -65,7 +47,7 @@ def test_integration_tests_are_named_and_cheap(exercise):
     """docs/DESIGN.md, "Fair attribution": a test marked ``integration = true`` (it may depend on
     several graded functions) says so in its title and carries at most 1 point; no other test's
     title claims to be one."""
-    for name, title in _titles(exercise.folder / "tests").items():
+    for name, title in ((t.test_id, t.title) for t in read_tests(exercise)):
         config = exercise.test_config(name)
         assert config.integration == title.startswith("Integration:"), (name, title)
         if config.integration:

@@ -5,7 +5,6 @@ of bugs and subclasses ``VariantTests`` with it (``class TestVariants(VariantTes
 which gives it the common tests."""
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -16,6 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from autograder.audit.config import read_tests
+from autograder.exercise import Exercise
 
 ROOT = Path(__file__).resolve().parent.parent
 # nothing of the tests' internals may reach a student
@@ -57,12 +59,7 @@ class VariantSuite:
 
     def _titles(self) -> dict:
         """test function name -> its title (first docstring line) as results.json shows it."""
-        names = {}
-        for path in (self.exercise / "tests").rglob("test_*.py"):
-            for node in ast.parse(path.read_text()).body:
-                if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                    names[node.name] = (ast.get_docstring(node) or node.name).strip().splitlines()[0]
-        return names
+        return {t.test_id: t.title for t in read_tests(Exercise.load(self.exercise))}
 
     def outcomes(self, result: dict) -> dict:
         """test function name -> results.json entry."""

@@ -44,11 +44,15 @@ class TestInfo:
     test_id: str
     task: str | None
     title: str
+    suite: str = "hidden"
+    file: str = ""
 
 
-def test_index(exercise: Exercise) -> dict[str, TestInfo]:
-    """results.json test name ("[task] title") -> the test, read from the test files."""
-    index = {}
+def read_tests(exercise: Exercise) -> list[TestInfo]:
+    """Every test function of the exercise, in file order: its name, task (lower case; task
+    names match in any case), title (first docstring line, as results.json shows it), suite
+    and file. The one parser of test files: the audit and the project's tests use it."""
+    found = []
     for path in sorted((exercise.folder / "tests").rglob("test_*.py")):
         suite = "hidden" if "hidden" in path.parts else "public"
         for node in ast.parse(path.read_text()).body:
@@ -57,9 +61,14 @@ def test_index(exercise: Exercise) -> dict[str, TestInfo]:
                 task = next((d.args[0].value for d in node.decorator_list
                              if isinstance(d, ast.Call) and getattr(d.func, "id", None) == "task"
                              and d.args and isinstance(d.args[0], ast.Constant)), None)
-                task = task.lower() if task else None  # task names match in any case
-                index[f"[{task or suite}] {title}"] = TestInfo(node.name, task, title)
-    return index
+                found.append(TestInfo(node.name, task.lower() if task else None, title, suite,
+                                      path.name))
+    return found
+
+
+def test_index(exercise: Exercise) -> dict[str, TestInfo]:
+    """results.json test name ("[task] title") -> the test."""
+    return {f"[{i.task or i.suite}] {i.title}": i for i in read_tests(exercise)}
 
 
 def _references(source: str) -> dict[str, set[str]]:
