@@ -3,6 +3,7 @@ sample of each exercise's audit held to the thresholds (CI; the full audit is on
 README)."""
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import sys
@@ -13,6 +14,7 @@ import pytest
 import torch
 
 from autograder.audit import analysis, lazy, mutants, run_audit, sample_evenly
+from autograder.audit.command import survivor_keys
 from autograder.audit.config import AuditConfig, TestInfo, function_tasks
 from autograder.audit.report import Thresholds, markdown, problems, write
 from autograder.exercise import find_exercise
@@ -186,6 +188,12 @@ def test_report_and_thresholds(tmp_path):
     assert (tmp_path / "mutation_score.png").read_bytes()[:4] == b"\x89PNG"
     data = json.loads((tmp_path / "audit.json").read_text())
     assert data["kill_rate"] == 0.0 and len(data["problems"]) == 3
+    # --survivors-of reads back the keys of the mutants left alive (and only those)
+    killed = analysis.judge_mutant(m, _results(("[a] t1", None, 0, 2)), INDEX, {"a"}, set(), {})
+    assert killed.killed
+    audit.mutants.append(dataclasses.replace(killed, key="other"))
+    write(audit, Thresholds(), tmp_path)
+    assert survivor_keys(tmp_path / "audit.json") == {m.key}
 
 
 # ---------------------------------------------------------------- the exercises, sampled

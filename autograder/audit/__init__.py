@@ -115,7 +115,8 @@ def sample_evenly(items: list, n: int | None, key) -> list:
 
 
 def run_audit(exercise: Exercise, work: Path, *, sample: int | None = None,
-              functions: set[str] | None = None, seeds=DEFAULT_SEEDS,
+              functions: set[str] | None = None, keys: set[str] | None = None,
+              seeds=DEFAULT_SEEDS,
               parts=("mutants", "lazy", "false"), workers: int = 2,
               max_examples: int | None = None, progress: bool = True) -> Audit:
     start = time.monotonic()
@@ -135,7 +136,8 @@ def run_audit(exercise: Exercise, work: Path, *, sample: int | None = None,
     jobs: list[Job] = []
     chosen = []
     if "mutants" in parts:
-        every = [m for m in mutants.generate(source) if wanted(m.function)]
+        every = [m for m in mutants.generate(source)
+                 if wanted(m.function) and (keys is None or m.key in keys)]
         chosen = sample_evenly(every, sample, key=lambda m: m.function)
         for m in chosen:
             path = variants_dir / f"{m.ident}.py"

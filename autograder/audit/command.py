@@ -1,4 +1,5 @@
 """Arguments of ``dlcourse audit``."""
+import json
 from pathlib import Path
 
 from ..exercise import find_exercise
@@ -14,6 +15,9 @@ def add_arguments(p):
     p.add_argument("--sample", type=int, help="grade at most N mutants, spread over the functions "
                                               "(default: every mutant)")
     p.add_argument("--functions", help="only these graded functions (comma-separated)")
+    p.add_argument("--survivors-of", type=Path, metavar="AUDIT_JSON",
+                   help="grade only the mutants that survived in this earlier audit.json "
+                        "(after adding tests: did they kill them?)")
     p.add_argument("--parts", default=",".join(PARTS), help="mutants,lazy,false (default: all)")
     p.add_argument("--seeds", type=int, default=len(DEFAULT_SEEDS),
                    help="hypothesis seeds of the false-failure audit (default 5)")
@@ -29,6 +33,12 @@ def add_arguments(p):
                    help="most false failures of correct submissions (default 0)")
 
 
+def survivor_keys(report: Path) -> set[str]:
+    """Keys of the mutants an earlier audit (its audit.json) left alive."""
+    data = json.loads(report.read_text())
+    return {m["key"] for m in data.get("mutants", []) if not m["killed"]}
+
+
 def main(args):
     exercise = find_exercise(args.exercise)
     out = args.out or Path(f"audit-{exercise.name}")
@@ -36,7 +46,8 @@ def main(args):
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise SystemExit(f"unknown parts {sorted(unknown)}; choose from {', '.join(PARTS)}")
-    audit = run_audit(exercise, out / "work", sample=args.sample,
+    keys = survivor_keys(args.survivors_of) if args.survivors_of else None
+    audit = run_audit(exercise, out / "work", sample=args.sample, keys=keys,
                       functions=set(args.functions.split(",")) if args.functions else None,
                       seeds=tuple(range(1, args.seeds + 1)), parts=parts, workers=args.jobs,
                       max_examples=args.max_examples)
