@@ -156,6 +156,14 @@ def test_collateral_points_are_lost_outside_the_task_and_integration_tests():
     assert analysis.kill_rate([verdict, survivor]) == 1.0  # the equivalent survivor is not counted
 
 
+def test_equivalent_mutants_are_recorded_by_key_or_pattern():
+    table = {"f: x = g(x) => pass": "exact", "*: * = _as_array(*) => pass": "pattern"}
+    assert analysis.recorded_reason(table, "f: x = g(x) => pass") == "exact"
+    assert analysis.recorded_reason(table, "relu: x = _as_array('x', x) => pass") == "pattern"
+    assert analysis.recorded_reason(table, "relu: x = _as_array('x', x) => x = 1") is None
+    assert analysis.recorded_reason(table, "f: x = g(x[0]) => pass") is None  # no glob chars
+
+
 def test_free_points_are_what_constants_earn_beyond_the_stub():
     lazy_r = _results(("[b] t2", None, 3, 3), ("[b] t3", None, 1, 1))
     stub_r = _results(("[b] t2", None, 0, 3), ("[b] t3", None, 1, 1))

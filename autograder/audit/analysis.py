@@ -1,6 +1,8 @@
 """Verdicts of the audit from graded results.json dicts (pure functions: no grading here)."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from .config import TestInfo
@@ -46,6 +48,18 @@ class MutantVerdict:
         return sum(lost.points for lost in self.collateral)
 
 
+def recorded_reason(equivalent: dict[str, str], key: str) -> str | None:
+    """The reason recorded for a mutant key: an exact key, else the first pattern whose ``*``
+    (any text) matches the whole key, e.g. ``"*: * = _as_array(*) => pass"``."""
+    if key in equivalent:
+        return equivalent[key]
+    for pattern, reason in equivalent.items():
+        if "*" in pattern and re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), key,
+                                           re.S):
+            return reason
+    return None
+
+
 def judge_mutant(mutant, results: dict, index, own_tasks: set[str], integration: set[str],
                  equivalent: dict[str, str]) -> MutantVerdict:
     """Killed: some test failed. Collateral: points lost outside the mutated function's tasks
@@ -55,7 +69,7 @@ def judge_mutant(mutant, results: dict, index, own_tasks: set[str], integration:
     collateral = [x for x in lost if x.task not in own_tasks and x.test_id not in integration
                   and x.points > 0]
     return MutantVerdict(mutant.ident, mutant.function, mutant.key, mutant.description,
-                         mutant.diff, killed, equivalent.get(mutant.key), collateral)
+                         mutant.diff, killed, recorded_reason(equivalent, mutant.key), collateral)
 
 
 def task_points(results: dict, task: str) -> float:

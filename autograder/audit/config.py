@@ -5,6 +5,7 @@
 relative_error = "relerr"
 [equivalent]           # surviving mutants judged equivalent: mutant key -> one-line reason
 "relu_forward: out = np.maximum(x, 0) => ..." = "why no input can tell them apart"
+"*: * = _as_array(*) => pass" = "a key with * (any text) records every mutant it matches"
 ```
 Integration tests (which may depend on any graded function) are the tests marked
 ``integration = true`` in ``exercise.toml``. A graded function whose task is not listed is graded by the task of the same name (case
