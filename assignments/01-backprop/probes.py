@@ -158,6 +158,13 @@ def elementwise_forward(sub, layer, x):
 
 
 # ---------------------------------------------------------------------------- errors
+def backward_raised(sub, layer, inputs, dout):
+    """``{layer}_forward(*inputs)``, then the exception ``{layer}_backward(dout, cache)`` raises
+    (None if none): the report of ``raised``."""
+    _, cache = getattr(sub, f"{layer}_forward")(*[np.array(a) for a in inputs])
+    return raised(sub, f"{layer}_backward", args=(np.array(dout), cache))
+
+
 def raised(sub, call, args=(), kwargs=None, course_model=None, then=None, course_layers=False):
     """Call ``sub.<call>(*args, **kwargs)`` and report the exception it raises (None if none).
 
@@ -203,7 +210,8 @@ def numgrad(sub, kind, x, coef, layout="contiguous", h=None):
 
     kind: ``"sin"``: f(z) = sum(coef * sin(z)); ``"cube"``: f(z) = sum(coef * z**3); ``"quad"``: f(z) = v @ coef @ v with v the
     entries of z in C order; ``"closure"``: f(_) = sum(coef * x**3) reading ``x`` itself
-    through the closure (it ignores its argument, like a loss that reads a model's parameters).
+    through the closure (it ignores its argument, like a loss that reads a model's parameters)
+    and returning a Python float.
     Returns the gradient, whether ``x`` (and the buffer it lives in) is bitwise unchanged,
     the number of calls of ``f`` and whether every call received ``x`` itself.
     """
@@ -227,7 +235,7 @@ def numgrad(sub, kind, x, coef, layout="contiguous", h=None):
 
     def f_closure(z):
         calls.append(z is arr)
-        return np.sum(coef * arr ** 3)
+        return float(np.sum(coef * arr ** 3))  # a Python float, like most losses
 
     f = {"sin": f_sin, "cube": f_cube, "quad": f_quad, "closure": f_closure}[kind]
     grad = sub.numerical_gradient(f, arr) if h is None else sub.numerical_gradient(f, arr, h=h)
@@ -378,6 +386,18 @@ def train_course_model(sub, params, X, y, **train_kwargs):
     losses = sub.train(model, X, y, **train_kwargs)
     return {"losses": losses, "params": _params_of(model), "batches": model.batches,
             "X_after": X, "y_after": y}
+
+
+def accuracy_raised(sub, scores, X, y):
+    """The exception ``accuracy(GivenScores(scores), X, y)`` raises (None if none)."""
+    return raised(sub, "accuracy", args=(GivenScores(scores), np.array(X), np.array(y)))
+
+
+def numgrad_raised(sub, x, h):
+    """The exception ``numerical_gradient(f, x, h)`` raises for f(z) = sum(z**2) (None if none)."""
+    return raised(sub, "numerical_gradient",
+                  args=(lambda z: float(np.sum(np.asarray(z, dtype=np.float64) ** 2)),
+                        np.array(x), h))
 
 
 def accuracy_of_scores(sub, scores, X, y):

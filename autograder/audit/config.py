@@ -6,7 +6,11 @@ relative_error = "relerr"
 [equivalent]           # surviving mutants judged equivalent: mutant key -> one-line reason
 "relu_forward: out = np.maximum(x, 0) => ..." = "why no input can tell them apart"
 "*: * = _as_array(*) => pass" = "a key with * (any text) records every mutant it matches"
+[ungraded]             # survivors that change only behaviour the handout leaves open
+"train: raise ValueError('X must hold at least one sample') => pass" = "empty X: not graded"
 ```
+Both tables take a surviving mutant out of the mutation score; the report shows each with its
+reason (``not graded: ...`` for the second).
 Integration tests (which may depend on any graded function) are the tests marked
 ``integration = true`` in ``exercise.toml``. A graded function whose task is not listed is graded by the task of the same name (case
 ignored), a method by its class's task; a private helper belongs to the tasks of the functions
@@ -36,7 +40,9 @@ class AuditConfig:
         data = tomllib.loads(path.read_text()) if path.exists() else {}
         return cls(functions=dict(data.get("functions", {})),
                    integration={name for name, t in exercise.tests.items() if t.integration},
-                   equivalent=dict(data.get("equivalent", {})))
+                   equivalent={**dict(data.get("equivalent", {})),
+                               **{k: f"not graded: {v}" for k, v in
+                                  data.get("ungraded", {}).items()}})
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def summary_text(audit: Audit, limits: Thresholds) -> str:
         lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in _rows(audit)]
         lines.append(f"mutation score {rate:.1%} ({sum(v.killed for v in audit.mutants)} killed of "
                      f"{len(audit.mutants)}, {sum(bool(v.equivalent) and not v.killed for v in audit.mutants)}"
-                     f" recorded equivalent); collateral points {audit.collateral_points:g}")
+                     f" recorded equivalent or not graded); collateral points {audit.collateral_points:g}")
     if audit.free:
         lines.append(f"lazy variants: {audit.free_points:g} free points over {len(audit.free)} functions")
         lines += [f"  {f.function} ({f.task}): {f.free:g} free points from {', '.join(f.tests)}"
@@ -91,10 +91,13 @@ def markdown(audit: Audit, limits: Thresholds) -> str:
     survivors = _survivors(audit)
     if survivors:
         parts += ["## Surviving mutants", "",
-                  "Record one as equivalent in the exercise's `audit.toml` `[equivalent]` table "
-                  "(key = the line in bold) with a one-line reason, or strengthen the tests.", ""]
+                  "Record one in the exercise's `audit.toml`, `[equivalent]` (no input tells it "
+                  "apart) or `[ungraded]` (it changes only what the handout leaves open), keyed "
+                  "by the line in bold (`*` matches any text) with a one-line reason, or "
+                  "strengthen the tests.", ""]
         for v in survivors:
-            reason = f"equivalent: {v.equivalent}" if v.equivalent else "NOT recorded as equivalent"
+            reason = ((v.equivalent if v.equivalent.startswith("not graded")
+                       else f"equivalent: {v.equivalent}") if v.equivalent else "NOT recorded")
             parts += [f"**{v.key}**", "", f"{v.ident} ({v.description}); {reason}", "",
                       "```diff", v.diff.rstrip(), "```", ""]
     collateral = [v for v in audit.mutants if v.collateral]

@@ -13,6 +13,13 @@ def _two_d(name, a):
     return a
 
 
+def _dout_like(dout, shape):
+    dout = np.asarray(dout)
+    if dout.shape != tuple(shape):
+        raise ValueError(f"dout has shape {dout.shape}, expected {tuple(shape)}")
+    return dout
+
+
 # ------------------------------------------------------------------------------------ layers
 def affine_forward(x, W, b):
     """out = x @ W + b.  x (N, D), W (D, M), b (M,) -> out (N, M), cache."""
@@ -31,6 +38,7 @@ def affine_forward(x, W, b):
 def affine_backward(dout, cache):
     """dx = dout @ W.T, dW = x.T @ dout, db = sum_n dout."""
     x, W, b = cache
+    dout = _dout_like(dout, (x.shape[0], W.shape[1]))
     N = x.shape[0]
     dx = np.empty(x.shape, dtype=np.result_type(dout, W))
     dW = np.zeros(W.shape, dtype=np.result_type(dout, x))
@@ -52,6 +60,7 @@ def relu_forward(x):
 
 def relu_backward(dout, cache):
     x = cache
+    dout = _dout_like(dout, x.shape)
     dx = np.empty_like(dout)
     for i in range(x.shape[0]):
         dx[i] = np.where(x[i] > 0, dout[i], 0)
@@ -75,6 +84,7 @@ def sigmoid_forward(x):
 
 def sigmoid_backward(dout, cache):
     s = cache
+    dout = _dout_like(dout, s.shape)
     dx = np.empty_like(dout)
     for idx in np.ndindex(s.shape):
         dx[idx] = dout[idx] * s[idx] * (1 - s[idx])
@@ -88,6 +98,9 @@ def softmax_cross_entropy(logits, y):
     N, C = logits.shape
     if y.shape != (N,):
         raise ValueError(f"y must have shape ({N},), got {y.shape}")
+    for label in y:
+        if not isinstance(label, np.integer) or not 0 <= label < C:
+            raise ValueError(f"y must hold integer labels 0..{C - 1}, got {label!r}")
     dlogits = np.empty_like(logits)
     total = 0.0
     for n in range(N):
@@ -116,6 +129,10 @@ def mse_loss(pred, target):
 
 # ------------------------------------------------------------------------- gradient checking
 def numerical_gradient(f, x, h=1e-5):
+    if not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"x must hold floats, got {x.dtype}")
+    if h <= 0:
+        raise ValueError(f"h must be > 0, got {h}")
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:
@@ -134,6 +151,8 @@ def numerical_gradient(f, x, h=1e-5):
 def relative_error(a, b):
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"a has shape {a.shape} but b has shape {b.shape}")
     worst = 0.0
     for u, v in zip(a.reshape(-1), b.reshape(-1)):
         worst = max(worst, abs(u - v) / max(1e-8, abs(u) + abs(v)))
@@ -146,6 +165,8 @@ class MLP:
         if activation not in ("relu", "sigmoid"):
             raise ValueError(f"activation must be 'relu' or 'sigmoid', not {activation!r}")
         self.sizes = list(layer_sizes)
+        if len(self.sizes) < 2 or min(self.sizes) < 1:
+            raise ValueError(f"layer_sizes needs 2 or more sizes >= 1, got {self.sizes}")
         self.activation = activation
         rng = np.random.default_rng(seed)
         self.params = {}
@@ -190,6 +211,8 @@ def train(model, X, y, *, lr=0.1, epochs=100, batch_size=32, seed=0):
     X, y = np.asarray(X), np.asarray(y)
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if epochs < 0:
+        raise ValueError(f"epochs must be >= 0, got {epochs}")
     if len(y) != len(X):
         raise ValueError(f"y has {len(y)} labels for {len(X)} rows of X")
     rng = np.random.default_rng(seed)
@@ -209,6 +232,8 @@ def train(model, X, y, *, lr=0.1, epochs=100, batch_size=32, seed=0):
 
 def accuracy(model, X, y):
     scores = model.forward(X)
+    if len(y) != len(scores):
+        raise ValueError(f"y has {len(y)} labels for {len(scores)} rows")
     right = 0
     for n in range(len(y)):
         if np.argmax(scores[n]) == y[n]:

@@ -111,6 +111,23 @@ def test_numgrad_restores_x_bitwise(submission, seed, shape, layout):
 
 
 @task("numgrad")
+def test_numgrad_rejects_bad_input(submission):
+    """numerical_gradient raises ValueError naming x for an integer x and h for h <= 0"""
+    x = S.normal(0, (2, 3))
+    coef = _coef("cube", 0, x)
+    _, grad = _numgrad(submission, "cube", x, coef)
+    expect_close(grad, _analytic("cube", x, coef), "numerical_gradient of sum(c * x**3) "
+                 "(needed before this property counts)", rtol=1e-6, atol=1e-8, dtype=False)
+    cases = [("an integer x (np.arange(6).reshape(2, 3): x + h is not representable)",
+              np.arange(6).reshape(2, 3), 1e-5, ("x",)),
+             ("h=0", x, 0.0, ("h",)), ("h=-1e-05", x, -1e-5, ("h",))]
+    for what, xx, h, names in cases:
+        S.expect_value_error(submission.probe("numgrad_raised", x=xx, h=h,
+                                              _where="numerical_gradient"),
+                             f"numerical_gradient with {what}", names)
+
+
+@task("numgrad")
 @settings(max_examples=4)
 @given(seed=S.seeds)
 def test_numgrad_uses_step_h(submission, seed):
@@ -195,3 +212,19 @@ def test_relative_error_special_cases(submission):
                      f"for {what}")
             if not np.isfinite(got) or abs(got - expected) > 1e-7 * expected + 1e-12:
                 fail(f"relative_error for {what} returned {got!r}, expected {expected!r}")
+
+
+@task("relerr")
+def test_relative_error_rejects_different_shapes(submission):
+    """relative_error raises ValueError naming a or b when their shapes differ (no broadcasting)"""
+    a = S.normal(0, (3, 4))
+    b = a + S.normal(1, (3, 4), scale=1e-3)
+    got = submission.call("relative_error", a, b)
+    if not isinstance(got, float) or not abs(got - ref.relative_error(a, b)) <= 1e-9 * ref.relative_error(a, b):
+        fail(f"relative_error of two (3, 4) arrays returned {got!r}, which is wrong "
+             "(needed before this property counts)")
+    for other in ((4,), (3, 1), (1, 4), (4, 3)):
+        S.expect_value_error(submission.probe("raised", call="relative_error",
+                                              args=[a, np.ones(other)], _where="relative_error"),
+                             f"relative_error(a, b) with a of shape (3, 4) and b of shape {other}",
+                             ("a", "b"))

@@ -157,6 +157,25 @@ def test_affine_rejects_bad_shapes(submission):
                              f"affine_forward with {what}", names)
 
 
+def _backward_rejects_bad_dout(submission, layer, inputs, bad_douts):
+    """``<layer>_backward`` raises ValueError naming ``dout`` for a ``dout`` whose shape is not
+    the forward output's (right values on a good ``dout`` first)."""
+    good = S.upstream(0, np.shape(getattr(ref, f"{layer}_forward")(*inputs)[0]))
+    _values_must_be_right(_roundtrip(submission, layer, inputs, good), layer, inputs, good)
+    for shape in bad_douts:
+        report = submission.probe("backward_raised", layer=layer, inputs=inputs,
+                                  dout=np.ones(shape), _where=f"{layer}_backward")
+        S.expect_value_error(report, f"{layer}_backward with dout of shape {shape} for an "
+                                     f"output of shape {good.shape}", ("dout",))
+
+
+@task("affine")
+def test_affine_backward_rejects_bad_dout(submission):
+    """affine_backward raises ValueError naming dout when dout's shape is not the output's"""
+    _backward_rejects_bad_dout(submission, "affine", list(S.affine_inputs(0, 4, 5, 3)),
+                               [(4, 2), (3, 3), (4, 1), (12,)])
+
+
 # --------------------------------------------------------------- elementwise layers (shared)
 def _elementwise_values(submission, layer, make_inputs, seed, shape):
     """``<layer>_forward`` and ``_backward`` equal the reference's on inputs of any shape."""
@@ -311,3 +330,17 @@ def test_sigmoid_does_not_modify_inputs(submission, seed, shape):
     if not np.array_equal(as_array(r["grads"], "dx"), as_array(r["grads_again"], "dx")):
         fail("a second sigmoid_backward(dout, cache) gave a different dx: the backward pass "
              "must not modify its cache")
+
+
+@task("relu")
+def test_relu_backward_rejects_bad_dout(submission):
+    """relu_backward raises ValueError naming dout when dout's shape is not the output's (no broadcasting)"""
+    _backward_rejects_bad_dout(submission, "relu", [S.relu_inputs(0, (3, 4))],
+                               [(3, 1), (1, 4), (4, 3), (12,), (3, 4, 1)])
+
+
+@task("sigmoid")
+def test_sigmoid_backward_rejects_bad_dout(submission):
+    """sigmoid_backward raises ValueError naming dout when dout's shape is not the output's (no broadcasting)"""
+    _backward_rejects_bad_dout(submission, "sigmoid", [S.sigmoid_inputs(0, (3, 4))],
+                               [(3, 1), (1, 4), (4, 3), (12,), (3, 4, 1)])

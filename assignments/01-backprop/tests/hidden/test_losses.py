@@ -1,6 +1,6 @@
 """Hidden tests of the losses: softmax cross-entropy and mean squared error."""
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from autograder.testing import (as_array, expect_close, expect_scalar_close, expect_unchanged,
                                 fail, reference, task)
@@ -45,6 +45,7 @@ def _scale_hint(got, expected, n):
 # ---------------------------------------------------------------------- softmax cross-entropy
 @task("softmax")
 @given(seed=S.seeds, n=S.batch_sizes, c=classes, scale=st.sampled_from([0.1, 1.0, 5.0]))
+@example(seed=0, n=3, c=1, scale=1.0)  # one class: loss 0, dlogits 0 (no error)
 def test_softmax_values(submission, seed, n, c, scale):
     """softmax_cross_entropy returns the right loss and dlogits"""
     logits = S.logits(seed, n, c, scale=scale)
@@ -122,14 +123,18 @@ def test_softmax_does_not_modify_inputs(submission, seed, n, c):
 
 @task("softmax")
 def test_softmax_rejects_bad_input(submission):
-    """softmax_cross_entropy raises ValueError naming logits or y for bad shapes"""
+    """softmax_cross_entropy raises ValueError naming logits or y for bad shapes and labels"""
     logits = S.logits(0, 4, 3)
     y = S.labels(0, 4, 3)
     _values_must_be_right(_loss(submission, "softmax_cross_entropy", logits, y),
                           "softmax_cross_entropy", logits, y, "dlogits")
     cases = [("logits of shape (3,)", [logits[0], y[:1]], ("logits",)),
              ("y of length 5 for 4 rows of logits", [logits, np.zeros(5, dtype=np.int64)], ("y",)),
-             ("y of length 3 for 4 rows of logits", [logits, y[:3]], ("y",))]
+             ("y of length 3 for 4 rows of logits", [logits, y[:3]], ("y",)),
+             ("the label 3 in y for 3 classes", [logits, np.array([0, 1, 3, 2])], ("y",)),
+             ("the label -1 in y (a negative index would wrap)", [logits, np.array([0, -1, 1, 2])],
+              ("y",)),
+             ("float labels y", [logits, y.astype(np.float64)], ("y",))]
     for what, args, names in cases:
         S.expect_value_error(submission.probe("raised", call="softmax_cross_entropy", args=args,
                                               _where="softmax_cross_entropy"),

@@ -9,7 +9,7 @@ built from your layers, trained by your train) are named so in the handout and c
 import math
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from autograder.testing import (as_array, expect_close, expect_scalar_close,
                                 expect_shape, expect_unchanged, fail, reference, task)
@@ -211,12 +211,14 @@ def test_mlp_loss_does_not_modify_inputs(submission, activation, seed):
 
 @task("mlp")
 def test_mlp_rejects_bad_activation(submission):
-    """MLP raises ValueError naming activation for an unknown activation"""
-    for bad in ("tanh", "softmax"):
-        report = submission.probe("raised", call="MLP", args=[[3, 4, 2]],
-                                  kwargs={"activation": bad, "seed": 0}, then="forward",
+    """MLP raises ValueError naming activation or layer_sizes for an unknown activation or fewer than 2 sizes or a size < 1"""
+    cases = [([3, 4, 2], "tanh", "activation"), ([3, 4, 2], "softmax", "activation"),
+             ([3], "relu", "layer_sizes"), ([3, 0, 2], "relu", "layer_sizes")]
+    for sizes, activation, name in cases:
+        report = submission.probe("raised", call="MLP", args=[sizes],
+                                  kwargs={"activation": activation, "seed": 0}, then="forward",
                                   course_layers=True, _where="MLP")
-        S.expect_value_error(report, f"MLP([3, 4, 2], activation={bad!r})", ("activation",))
+        S.expect_value_error(report, f"MLP({sizes}, activation={activation!r})", (name,))
 
 
 # ------------------------------------------------------------------------------------ train
@@ -324,6 +326,8 @@ def _course_params(seed, d=3, c=3):
 @settings(max_examples=8)
 @given(seed=S.seeds, n=st.integers(5, 30), batch_size=st.integers(1, 12),
        epochs=st.integers(1, 4))
+@example(seed=0, n=1, batch_size=4, epochs=2)  # one sample is a valid training set
+@example(seed=1, n=6, batch_size=4, epochs=0)  # no epoch: an empty list
 def test_train_returns_epoch_losses(submission, seed, n, batch_size, epochs):
     """train does minibatch SGD and returns each epoch's mean minibatch loss (whatever the order)"""
     X, y = S.mlp_data(seed, n, 3, 3)
@@ -411,15 +415,31 @@ def test_accuracy_values(submission, seed, n, c):
 
 
 @task("train")
+def test_accuracy_rejects_bad_labels(submission):
+    """accuracy raises ValueError naming y when y's length is not the number of rows"""
+    scores = S.logits(0, 5, 3, scale=3.0)
+    X, y = S.mlp_data(0, 5, 3, 3)
+    got = submission.probe("accuracy_of_scores", scores=scores, X=X, y=y, _where="accuracy")
+    expect_scalar_close(got, ref.accuracy(probes.GivenScores(scores), X, y),
+                        "accuracy(model, X, y) (needed before this property counts)",
+                        rtol=1e-12, atol=1e-12)
+    for bad in (y[:4], np.zeros(6, dtype=np.int64)):
+        S.expect_value_error(submission.probe("accuracy_raised", scores=scores, X=X, y=bad,
+                                              _where="accuracy"),
+                             f"accuracy with y of length {len(bad)} for 5 rows of X", ("y",))
+
+
+@task("train")
 def test_train_rejects_bad_input(submission):
-    """train raises ValueError naming batch_size or y for bad arguments"""
+    """train raises ValueError naming batch_size, epochs or y for bad arguments"""
     X, y = S.mlp_data(0, 10, 3, 3)
     params = _course_params(0)
     kw = dict(lr=0.1, epochs=2, batch_size=4, seed=0)  # right values first, then the errors
     _expect_minibatch_sgd(*_train_course_model(submission, params, X, y, **kw), params, X, y, **kw)
     cases = [("batch_size=0", [X, y], {"batch_size": 0, "epochs": 1}, ("batch_size",)),
              ("batch_size=-4", [X, y], {"batch_size": -4, "epochs": 1}, ("batch_size",)),
-             ("y of length 9 for 10 rows of X", [X, y[:9]], {"epochs": 1}, ("y",))]
+             ("y of length 9 for 10 rows of X", [X, y[:9]], {"epochs": 1}, ("y",)),
+             ("epochs=-1", [X, y], {"epochs": -1}, ("epochs",))]
     for what, args, kwargs, names in cases:
         S.expect_value_error(submission.probe("raised", call="train", args=args, kwargs=kwargs,
                                               course_model=params, _where="train"),
