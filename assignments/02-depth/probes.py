@@ -10,6 +10,7 @@ and dtype.
 from __future__ import annotations
 
 import contextlib
+import time
 
 import torch
 import torch.nn.functional as F
@@ -271,16 +272,19 @@ def recorded_grad_norms(sub, calls=None):
 def train_probe(sub, sizes, activation, residual, weights, data, epochs, lr, batch_size, seed,
                 loss_threshold, generator_device="cpu"):
     """train_and_measure on the tests' own MLP (given weights) with a seeded generator; also
-    what your layer_grad_norms returned when train_and_measure called it (recorded_grad_norms)."""
+    what your layer_grad_norms returned when train_and_measure called it (recorded_grad_norms)
+    and the call's wall time (wall_s)."""
     X_tr, y_tr, X_te, y_te = _split(data)
     model = build_mlp(sizes, activation, residual, weights, device=X_tr.device, dtype=X_tr.dtype)
     gen = torch.Generator(device=generator_device).manual_seed(seed)
     calls = []
     with recorded_grad_norms(sub, calls):
+        start = time.perf_counter()
         result = sub.train_and_measure(model, (X_tr, y_tr, X_te, y_te), epochs=epochs, lr=lr,
                                        batch_size=batch_size, generator=gen,
                                        loss_threshold=loss_threshold)
-    return {"result": result, "grad_norm_calls": calls,
+        wall_s = time.perf_counter() - start
+    return {"result": result, "grad_norm_calls": calls, "wall_s": wall_s,
             "params": [p.detach() for p in model.parameters()],
             "grads_after": [_grad_state(p) for p in model.parameters()],
             "param_devices": sorted({str(p.device) for p in model.parameters()})}

@@ -393,11 +393,16 @@ def accuracy_raised(sub, scores, X, y):
     return raised(sub, "accuracy", args=(GivenScores(scores), np.array(X), np.array(y)))
 
 
-def numgrad_raised(sub, x, h):
-    """The exception ``numerical_gradient(f, x, h)`` raises for f(z) = sum(z**2) (None if none)."""
-    return raised(sub, "numerical_gradient",
-                  args=(lambda z: float(np.sum(np.asarray(z, dtype=np.float64) ** 2)),
-                        np.array(x), h))
+def numgrad_raised(sub, x, h, read_only=False, vector_f=False):
+    """The exception ``numerical_gradient(f, x, h)`` raises (None if none) for f(z) = sum(z**2),
+    or f(z) = 2 z (``vector_f``: not a scalar); ``read_only``: x is not writeable."""
+    x = np.array(x)
+    x.flags.writeable = not read_only
+
+    def f(z):
+        z = np.asarray(z, dtype=np.float64)
+        return 2 * z if vector_f else float(np.sum(z ** 2))
+    return raised(sub, "numerical_gradient", args=(f, x, h))
 
 
 def accuracy_of_scores(sub, scores, X, y):

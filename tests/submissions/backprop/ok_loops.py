@@ -133,6 +133,8 @@ def numerical_gradient(f, x, h=1e-5):
         raise ValueError(f"x must hold floats, got {x.dtype}")
     if h <= 0:
         raise ValueError(f"h must be > 0, got {h}")
+    if not x.flags.writeable:
+        raise ValueError("x must be writeable: it is perturbed in place")
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:
@@ -143,6 +145,8 @@ def numerical_gradient(f, x, h=1e-5):
         x[ix] = old - h
         fxmh = f(x)
         x[ix] = old
+        if np.ndim(fxph) != 0:
+            raise ValueError(f"f must return a scalar, got shape {np.shape(fxph)}")
         grad[ix] = (fxph - fxmh) / (2 * h)
         it.iternext()
     return grad
@@ -209,6 +213,10 @@ class MLP:
 # --------------------------------------------------------------------------------- training
 def train(model, X, y, *, lr=0.1, epochs=100, batch_size=32, seed=0):
     X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D, got shape {X.shape}")
+    if not math.isfinite(lr):
+        raise ValueError(f"lr must be finite, got {lr}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if epochs < 0:

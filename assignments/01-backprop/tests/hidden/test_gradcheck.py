@@ -112,17 +112,19 @@ def test_numgrad_restores_x_bitwise(submission, seed, shape, layout):
 
 @task("numgrad")
 def test_numgrad_rejects_bad_input(submission):
-    """numerical_gradient raises ValueError naming x for an integer x and h for h <= 0"""
+    """numerical_gradient raises ValueError naming x for an integer or read-only x, f for a non-scalar f, h for h <= 0"""
     x = S.normal(0, (2, 3))
     coef = _coef("cube", 0, x)
     _, grad = _numgrad(submission, "cube", x, coef)
     expect_close(grad, _analytic("cube", x, coef), "numerical_gradient of sum(c * x**3) "
                  "(needed before this property counts)", rtol=1e-6, atol=1e-8, dtype=False)
     cases = [("an integer x (np.arange(6).reshape(2, 3): x + h is not representable)",
-              np.arange(6).reshape(2, 3), 1e-5, ("x",)),
-             ("h=0", x, 0.0, ("h",)), ("h=-1e-05", x, -1e-5, ("h",))]
-    for what, xx, h, names in cases:
-        S.expect_value_error(submission.probe("numgrad_raised", x=xx, h=h,
+              np.arange(6).reshape(2, 3), 1e-5, {}, ("x",)),
+             ("a read-only x (x.flags.writeable = False)", x, 1e-5, {"read_only": True}, ("x",)),
+             ("f(z) = 2 * z, which is not a scalar", x, 1e-5, {"vector_f": True}, ("f",)),
+             ("h=0", x, 0.0, {}, ("h",)), ("h=-1e-05", x, -1e-5, {}, ("h",))]
+    for what, xx, h, kw, names in cases:
+        S.expect_value_error(submission.probe("numgrad_raised", x=xx, h=h, **kw,
                                               _where="numerical_gradient"),
                              f"numerical_gradient with {what}", names)
 

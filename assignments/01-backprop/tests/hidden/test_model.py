@@ -431,7 +431,7 @@ def test_accuracy_rejects_bad_labels(submission):
 
 @task("train")
 def test_train_rejects_bad_input(submission):
-    """train raises ValueError naming batch_size, epochs or y for bad arguments"""
+    """train raises ValueError naming X, y, lr, epochs or batch_size for bad arguments"""
     X, y = S.mlp_data(0, 10, 3, 3)
     params = _course_params(0)
     kw = dict(lr=0.1, epochs=2, batch_size=4, seed=0)  # right values first, then the errors
@@ -439,7 +439,11 @@ def test_train_rejects_bad_input(submission):
     cases = [("batch_size=0", [X, y], {"batch_size": 0, "epochs": 1}, ("batch_size",)),
              ("batch_size=-4", [X, y], {"batch_size": -4, "epochs": 1}, ("batch_size",)),
              ("y of length 9 for 10 rows of X", [X, y[:9]], {"epochs": 1}, ("y",)),
-             ("epochs=-1", [X, y], {"epochs": -1}, ("epochs",))]
+             ("epochs=-1", [X, y], {"epochs": -1}, ("epochs",)),
+             ("X of shape (10,) (one feature must be (10, 1))", [X[:, 0], y], {"epochs": 1},
+              ("X",)),
+             ("lr=nan", [X, y], {"lr": float("nan"), "epochs": 1}, ("lr",)),
+             ("lr=inf", [X, y], {"lr": float("inf"), "epochs": 1}, ("lr",))]
     for what, args, kwargs, names in cases:
         S.expect_value_error(submission.probe("raised", call="train", args=args, kwargs=kwargs,
                                               course_model=params, _where="train"),

@@ -483,6 +483,10 @@ def expect_train_values(info, case, threshold):
     expect_grad_norms(info, exp["grad_norms"], states, len(case.data[0]))
     for i, (p, e) in enumerate(zip(info["params"], model.parameters())):
         expect_close(p, e.detach().numpy(), f"parameter {i} after training", rtol=1e-6, atol=1e-12)
+    t = res["train_time_s"]
+    if case.epochs > 0 and not 0 < t <= info["wall_s"]:
+        fail(f"train_time_s is {t!r}, but the call took {info['wall_s']:.4f} s in all: time the "
+             "training loop with time.perf_counter() and add up each epoch's seconds")
 
 
 def expect_minibatch_values(res, case, threshold, replicas):
