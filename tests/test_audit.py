@@ -124,6 +124,26 @@ def test_lazy_optimizer_step_changes_nothing():
     assert torch.equal(w.detach(), torch.ones(3)), "the lazy step does nothing"
 
 
+def test_lazy_model_factory_computes_nothing_with_any_weights():
+    """A lazy factory of a model returns the right layers, but its forward gives zeros even
+    after a test loads its own weights (the layers alone earn nothing)."""
+    source = textwrap.dedent('''\
+        import torch
+
+
+        def make(d):
+            # BEGIN SOLUTION
+            return torch.nn.Sequential(torch.nn.Linear(d, 2), torch.nn.Tanh())
+            # END SOLUTION
+        ''')
+    model = _load(lazy.variant(source, "make", "lazy").source, "audit_lazy_factory").make(3)
+    assert [type(m).__name__ for m in model] == ["Linear", "Tanh"]
+    with torch.no_grad():
+        model[0].weight.fill_(1.0)
+    out = model(torch.ones(4, 3))
+    assert out.shape == (4, 2) and not out.any()
+
+
 # ---------------------------------------------------------------- attribution
 def test_helpers_inherit_the_tasks_of_their_callers():
     config = AuditConfig(functions={"scale": "scaling"})

@@ -22,14 +22,16 @@ BUGS = {
     "bug_output_activation": ("make_mlp", {
         "test_make_mlp_forward": ("output layer", "raw scores"),
         "test_make_mlp_residual_adds_skip": ("output layer",)},
-        {"test_public_make_mlp_shapes", "test_make_mlp_layers"}),
+        {"test_public_make_mlp_shapes", "test_make_mlp_layers",
+         "test_bad_arguments_raise_value_error"}),  # values first
     "bug_xavier_fan_in": ("init_weights", {
         "test_init_xavier": ("xavier", "variance", "1/fan_in")},
         {"test_init_generator_reproducible"}),
     "bug_init_uniform": ("init_weights", {
         "test_init_he": ("normal", "kurtosis"), "test_init_xavier": ("normal",),
         "test_init_small": ("normal",)},
-        {"test_init_generator_reproducible", "test_init_weights_device"}),
+        {"test_init_generator_reproducible", "test_init_weights_device",
+         "test_init_weights_rejects_unknown_scheme"}),  # values first
     "bug_init_ignores_generator": ("init_weights", {
         "test_init_generator_reproducible": ("generator", "global RNG"),
         "test_public_init_draws_from_the_generator": ("generator", "global RNG")}, set()),

@@ -243,12 +243,20 @@ def _zero_norms(model, X, y, loss_fn):
     return [0.0 for m in model.modules() if isinstance(m, nn.Linear)]
 
 
+def _norms_list(norms, model) -> bool:
+    """A list (or tuple) of one Python number per nn.Linear of ``model``."""
+    n_linear = sum(isinstance(m, nn.Linear) for m in model.modules())
+    return (isinstance(norms, (list, tuple)) and len(norms) == n_linear
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in norms))
+
+
 @contextlib.contextmanager
 def recorded_grad_norms(sub, calls=None):
     """While active, your train_and_measure / depth_study call your layer_grad_norms through a
     recorder: each call's parameters (before it), number of rows and result go to ``calls``.
-    If your layer_grad_norms raises (not written yet, say), the recorder returns
-    ``_zero_norms`` instead, so train_and_measure is judged on its own."""
+    If your layer_grad_norms raises (not written yet, say) or returns something other than one
+    Python float per nn.Linear, the recorder returns ``_zero_norms`` instead, so
+    train_and_measure is judged on its own."""
     original = getattr(sub, "layer_grad_norms", None)
 
     def recording(model, X, y, loss_fn):
@@ -256,6 +264,8 @@ def recorded_grad_norms(sub, calls=None):
         try:
             norms = original(model, X, y, loss_fn)
         except Exception:  # noqa: BLE001 - layer_grad_norms has its own tests
+            norms = None
+        if not _norms_list(norms, model):  # the wrong kind of result: also its own tests' job
             norms = _zero_norms(model, X, y, loss_fn)
         if calls is not None:
             calls.append({"params": params, "rows": len(X),
@@ -288,6 +298,20 @@ def train_probe(sub, sizes, activation, residual, weights, data, epochs, lr, bat
             "params": [p.detach() for p in model.parameters()],
             "grads_after": [_grad_state(p) for p in model.parameters()],
             "param_devices": sorted({str(p.device) for p in model.parameters()})}
+
+
+def train_raised(sub, sizes, activation, residual, weights, data, kwargs, split="four"):
+    """The exception train_and_measure raises (None if none) on the tests' own MLP, with
+    ``data`` passed whole (``split="four"``) or as ``(X_train, y_train)`` only (``"two"``)."""
+    X_tr, y_tr, X_te, y_te = _split(data)
+    model = build_mlp(sizes, activation, residual, weights, device=X_tr.device, dtype=X_tr.dtype)
+    gen = torch.Generator().manual_seed(0)
+    try:
+        sub.train_and_measure(model, (X_tr, y_tr, X_te, y_te) if split == "four" else (X_tr, y_tr),
+                              generator=gen, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        return {"raised": type(exc).__name__, "message": str(exc)}
+    return {"raised": None, "message": ""}
 
 
 def depth_study_probe(sub, data, seed, generator_device="cpu", **kwargs):

@@ -87,7 +87,14 @@ def clip_grad_norm_(parameters, max_norm):
 
 
 def train_and_measure(model, data, *, epochs, lr, batch_size, generator, loss_threshold):
+    if not isinstance(data, (tuple, list)) or len(data) != 4:
+        raise ValueError("data must hold X_train, y_train, X_test, y_test")
     X_train, y_train, X_test, y_test = data
+    if len(y_train) != len(X_train):
+        raise ValueError(f"data: {len(y_train)} labels for {len(X_train)} rows")
+    if epochs < 0 or batch_size < 1 or lr < 0:
+        raise ValueError(f"need epochs >= 0, batch_size >= 1, lr >= 0; got epochs={epochs}, "
+                         f"batch_size={batch_size}, lr={lr}")
     loader = DataLoader(TensorDataset(X_train, y_train), batch_size=batch_size, shuffle=True,
                         generator=generator)
     curve, norms, first, step, spent = [], [], None, 0, 0.0

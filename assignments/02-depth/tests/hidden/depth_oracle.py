@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import probes as P
-from autograder.testing import (TensorData, as_array, deterministic_torch, expect_close,
+from autograder.testing import (TensorData, as_array, deterministic_torch, expect_close, expect_shape,
                                 expect_scalar_close, fail, norm_rel_error, reference)
 
 torch.set_num_threads(1)
@@ -556,3 +556,20 @@ def expect_device(got, device, what):
         fail(f"{what}: expected a tensor, got {type(got).__name__}")
     if got.device.split(":")[0] != device.split(":")[0]:
         fail(f"{what} is on {got.device}, expected the inputs' device {device}")
+
+
+# ---------------------------------------------------------------- make_mlp (shared by tests)
+def run_make_mlp(submission, case, n):
+    """make_mlp(**case.config) with case.weights loaded, on case.x: (description, scores)."""
+    info = submission.probe("mlp_forward", config=case.config, weights=case.weights, x=case.x,
+                            _where="make_mlp")
+    what = check_mlp_info(info, case.config, case.sizes)
+    return what, expect_shape(info["out"], (n, case.config["out_dim"]), f"{what}(x)")
+
+
+def expect_make_mlp_forward(submission, case):
+    what, out = run_make_mlp(submission, case, len(case.x))
+    cfg = case.config
+    expected = forward_np(case.weights, case.x, cfg["activation"], cfg["residual"]).astype(np.float32)
+    expect_close(out, expected, f"{what}(x)", rtol=1e-4, atol=1e-6,
+                 hint=diagnose_forward(out, case.weights, case.x, cfg))

@@ -1,23 +1,81 @@
-"""Hidden test: inputs the functions cannot handle raise ValueError naming the argument."""
+"""Hidden tests: inputs a function cannot handle raise ValueError naming the argument, each in
+the function's own task and only after the function's values are right (no points without
+right values)."""
+import os
+import sys
+
 from autograder.testing import fail, task
 
-CASES = [
-    ("make_mlp", dict(in_dim=2, width=4, depth=0, out_dim=2), "depth"),
-    ("make_mlp", dict(in_dim=2, width=4, depth=2, out_dim=2, activation="gelu"), "activation"),
-    ("make_mlp", dict(in_dim=2, width=0, depth=2, out_dim=2), "width"),
-    ("init_weights", dict(scheme="lecun"), "scheme"),
+sys.path.insert(0, os.path.dirname(__file__))
+import depth_oracle as R  # noqa: E402
+import strategies as S  # noqa: E402
+
+MAKE_MLP_CASES = [
+    (dict(in_dim=2, width=4, depth=0, out_dim=2), "depth"),
+    (dict(in_dim=2, width=4, depth=2, out_dim=2, activation="gelu"), "activation"),
+    (dict(in_dim=2, width=0, depth=2, out_dim=2), "width"),
 ]
+INIT_SIZES = (40, 120, 30)
+
+
+def _expect_value_error(submission, fn, kwargs, word):
+    """``fn(**kwargs)`` (init_weights on a small model) raises ValueError naming ``word``."""
+    info = submission.probe("value_error_probe", fn=fn, kwargs=kwargs, _where=fn)
+    call = f"{fn}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+    if info["raised"] is None:
+        fail(f"{call} should raise ValueError, it returned normally")
+    if info["raised"] != "ValueError":
+        fail(f"{call} raised {info['raised']}: {info['message'][:200]}; expected ValueError")
+    if word not in info["message"]:
+        fail(f"{call} raised ValueError, but its message does not name the argument {word!r}")
 
 
 @task("make_mlp")
 def test_bad_arguments_raise_value_error(submission):
-    """make_mlp and init_weights: bad depth, width, activation or scheme raise ValueError naming it"""
-    for fn, kwargs, word in CASES:
-        info = submission.probe("value_error_probe", fn=fn, kwargs=kwargs, _where=fn)
-        call = f"{fn}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+    """make_mlp: bad depth, width or activation raise ValueError naming it"""
+    R.expect_make_mlp_forward(submission, S.mlp_case(
+        dict(in_dim=3, width=4, depth=2, out_dim=2, activation="tanh", residual=False), 0, 3))
+    for kwargs, word in MAKE_MLP_CASES:
+        _expect_value_error(submission, "make_mlp", kwargs, word)
+
+
+@task("init_weights")
+def test_init_weights_rejects_unknown_scheme(submission):
+    """init_weights: an unknown scheme raises ValueError naming scheme"""
+    R.check_init(submission.probe("init_probe", sizes=list(INIT_SIZES), scheme="he", seed=0,
+                                  _where="init_weights"), "he", INIT_SIZES)
+    _expect_value_error(submission, "init_weights", dict(scheme="lecun"), "scheme")
+
+
+@task("train_and_measure")
+def test_train_and_measure_rejects_bad_arguments(submission):
+    """train_and_measure raises ValueError naming data, epochs, batch_size or lr for bad arguments (epochs=0 and batch_size=1 are valid)"""
+    case = S.train_case(dict(in_dim=3, width=5, depth=2, out_dim=2, activation="tanh",
+                             residual=False), n_train=12, n_test=4, epochs=2, batch_size=12,
+                        lr=0.2, seed=0)
+    steps, _ = R.replica(case)
+    threshold, _ = R.pick_threshold(steps, case.seed)
+    R.expect_train_values(R.run_train(submission, case, threshold), case, threshold)
+    none = R.run_train(submission, case._replace(epochs=0), 0.0)["result"]
+    R.check_train_result(none, epochs=0, n_layers=len(case.sizes) - 1)
+    single = R.run_train(submission, case._replace(epochs=1, batch_size=1), 0.0)["result"]
+    R.check_train_result(single, epochs=1, n_layers=len(case.sizes) - 1)
+    X_tr, y_tr, X_te, y_te = case.data
+    good = dict(epochs=1, lr=0.1, batch_size=4, loss_threshold=0.0)
+    cases = [("data=(X_train, y_train), without the test split", case.data, {}, "two", "data"),
+             ("y_train of 11 labels for 12 rows of X_train", (X_tr, y_tr[:11], X_te, y_te), {},
+              "four", "data"),
+             ("epochs=-1", case.data, {"epochs": -1}, "four", "epochs"),
+             ("batch_size=0", case.data, {"batch_size": 0}, "four", "batch_size"),
+             ("lr=-0.1", case.data, {"lr": -0.1}, "four", "lr")]
+    for what, data, kwargs, split, word in cases:
+        info = submission.probe("train_raised", sizes=list(case.sizes), activation="tanh",
+                                residual=False, weights=case.weights, data=data,
+                                kwargs={**good, **kwargs}, split=split, _where="train_and_measure")
+        call = f"train_and_measure with {what}"
         if info["raised"] is None:
             fail(f"{call} should raise ValueError, it returned normally")
         if info["raised"] != "ValueError":
             fail(f"{call} raised {info['raised']}: {info['message'][:200]}; expected ValueError")
         if word not in info["message"]:
-            fail(f"{call} raised ValueError, but its message does not name the argument {word!r}")
+            fail(f"{call} raised ValueError, but its message does not name {word!r}")

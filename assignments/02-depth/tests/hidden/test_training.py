@@ -107,3 +107,9 @@ def test_depth_study_runs_are_reproducible(submission):
         fail("the run (depth 5, residual) gave different results alone than after other runs: "
              "seed a fresh generator for init_weights and one for shuffling from "
              "generator.initial_seed() for every run")
+    other = submission.probe("depth_study_probe", data=SPIRALS, seed=seed + 1, depths=(5,),
+                             residual=(True,), **dict(STUDY, epochs=epochs), _where="depth_study")
+    if isinstance(other, list) and other and isinstance(other[0], dict) \
+            and other[0].get("loss_curve") == a["loss_curve"]:
+        fail(f"depth_study gave the same run for the generator seeds {seed} and {seed + 1}: seed "
+             "each run's generators from generator.initial_seed(), not from a constant")

@@ -86,9 +86,15 @@ def _warmup_hint(got, calls):
 
 
 BAD = [("step_decay", dict(lr0=0.1, epoch=-1), "epoch"),
+       ("exponential_decay", dict(lr0=0.1, epoch=-2), "epoch"),
+       ("cosine_annealing", dict(lr0=0.1, epoch=-1, total=10), "epoch"),
        ("cosine_annealing", dict(lr0=0.1, epoch=3, total=0), "total"),
-       ("warmup_cosine", dict(lr0=0.1, epoch=3, warmup=20, total=10), "warmup")]
+       ("warmup_cosine", dict(lr0=0.1, epoch=-1, warmup=2, total=10), "epoch"),
+       ("warmup_cosine", dict(lr0=0.1, epoch=3, warmup=0, total=0), "total"),
+       ("warmup_cosine", dict(lr0=0.1, epoch=3, warmup=20, total=10), "warmup"),
+       ("warmup_cosine", dict(lr0=0.1, epoch=3, warmup=-1, total=10), "warmup")]
 GOOD = {"step_decay": [dict(lr0=0.1, epoch=e, drop=0.5, every=3) for e in range(8)],
+        "exponential_decay": [dict(lr0=0.1, epoch=e, k=0.2) for e in range(5)],
         "cosine_annealing": [dict(lr0=0.1, epoch=e, total=6) for e in range(7)],
         "warmup_cosine": [dict(lr0=0.1, epoch=e, warmup=2, total=6) for e in range(7)]}
 
