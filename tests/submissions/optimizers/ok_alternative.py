@@ -26,6 +26,7 @@ class SGD(torch.optim.Optimizer):
         _need(lr >= 0, "lr")
         _need(0 <= momentum < 1, "momentum")
         _need(weight_decay >= 0, "weight_decay")
+        _need(not nesterov or momentum > 0, "nesterov (it needs momentum > 0)")
         super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov,
                                       weight_decay=weight_decay))
 

@@ -23,13 +23,17 @@ FIXED = {
     "Adam": dict(lr=0.01, betas=(0.8, 0.99), eps=1e-8, weight_decay=0.1),
 }
 GROUPS = [{"params": [0], "overrides": {"lr": 0.03}}, {"params": [1], "overrides": {}}]
-BAD = {
+BAD = {  # every error the handout lists, per optimizer
     "SGD": [(dict(lr=-0.1), "lr"), (dict(lr=0.1, momentum=-0.5), "momentum"),
-            (dict(lr=0.1, weight_decay=-1.0), "weight_decay")],
+            (dict(lr=0.1, momentum=1.0), "momentum"),
+            (dict(lr=0.1, weight_decay=-1.0), "weight_decay"),
+            (dict(lr=0.1, nesterov=True), "nesterov")],
     "AdaGrad": [(dict(lr=-1.0), "lr"), (dict(eps=-1.0), "eps")],
-    "RMSProp": [(dict(alpha=1.5), "alpha"), (dict(lr=-0.01), "lr")],
+    "RMSProp": [(dict(alpha=1.5), "alpha"), (dict(alpha=-0.1), "alpha"), (dict(lr=-0.01), "lr"),
+                (dict(eps=-1e-8), "eps")],
     "Adam": [(dict(betas=(1.0, 0.999)), "betas"), (dict(betas=(0.9, -0.1)), "betas"),
-             (dict(lr=-1e-3), "lr"), (dict(weight_decay=-0.1), "weight_decay")],
+             (dict(lr=-1e-3), "lr"), (dict(eps=-1e-8), "eps"),
+             (dict(weight_decay=-0.1), "weight_decay")],
 }
 
 
@@ -134,7 +138,7 @@ def test_sgd_does_not_call_torch_optim(submission):
 
 @task("SGD")
 def test_sgd_bad_arguments_raise_value_error(submission):
-    """SGD: negative lr, momentum or weight_decay raise ValueError naming the argument"""
+    """SGD: negative lr or weight_decay, momentum outside [0, 1), nesterov without momentum raise ValueError naming the argument"""
     _bad_arguments(submission, "SGD")
 
 
@@ -214,7 +218,7 @@ def test_rmsprop_does_not_call_torch_optim(submission):
 
 @task("RMSProp")
 def test_rmsprop_bad_arguments_raise_value_error(submission):
-    """RMSProp: alpha outside [0, 1] or a negative lr raise ValueError naming the argument"""
+    """RMSProp: alpha outside [0, 1], a negative lr or eps raise ValueError naming the argument"""
     _bad_arguments(submission, "RMSProp")
 
 
@@ -254,7 +258,7 @@ def test_adam_does_not_call_torch_optim(submission):
 
 @task("Adam")
 def test_adam_bad_arguments_raise_value_error(submission):
-    """Adam: betas outside [0, 1), a negative lr or weight_decay raise ValueError naming the argument"""
+    """Adam: betas outside [0, 1), a negative lr, eps or weight_decay raise ValueError naming the argument"""
     _bad_arguments(submission, "Adam")
 
 
