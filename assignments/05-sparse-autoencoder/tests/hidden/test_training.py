@@ -78,3 +78,15 @@ def test_train_sparse_ae_follows_the_handout_recipe(submission):
                          hint="follow the handout's recipe exactly: the init draws (weight then "
                               "bias, encoder then decoder), one torch.randperm per epoch from "
                               "the generator, minibatches in that order, Adam(lr)")
+
+
+@task("train_sparse_ae")
+def test_train_sparse_ae_rejects_bad_arguments(submission):
+    """train_sparse_ae raises ValueError naming method for an unknown method and naming X for data that is not 2-D"""
+    Xs = S.inputs(4, 12, 6)
+    R.expect_right_values(submission, "train_sparse_ae", X=Xs, seed=0, method="none", epochs=1,
+                          lr=1e-2, n_hidden=3, batch_size=8)
+    bad = dict(epochs=1, lr=0.1, generator=None, n_hidden=3)
+    R.expect_value_errors(submission, "train_sparse_ae", [(dict(X=Xs, method="l2", **bad), "method"),
+                                                          (dict(X=Xs[0], method="none", **bad), "X"),
+                                                          (dict(X=Xs[None], method="none", **bad), "X")])
