@@ -82,6 +82,8 @@ def l2_penalty(model, lam):
 
 
 def hflip(images):
+    if images.ndim != 4:
+        raise ValueError("images must be (N, C, H, W)")
     return torch.flip(images, dims=[3])
 
 
@@ -99,6 +101,8 @@ def random_crop(images, padding, generator=None):
 
 
 def augment(images, generator=None, flip_p=0.5, padding=2, noise_std=0.0):
+    if images.ndim != 4:
+        raise ValueError("images must be (N, C, H, W)")
     if not 0 <= flip_p <= 1:
         raise ValueError("flip_p must be in [0, 1]")
     if noise_std < 0:
