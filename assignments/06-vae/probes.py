@@ -4,7 +4,11 @@ A probe builds what cannot cross the boundary as plain data (models, generators)
 function and returns what it observed as plain data. Probes hold no expected values: the tests
 compare what comes back. Functions that take a model (``sample``, ``plot_latent_space``,
 ``plot_samples``) are tested with the tests' own linear model ``StandInVAE``, so a mistake in your
-``VAE`` costs points only in the VAE task.
+``VAE`` costs points only in the VAE task. Where a function calls other graded functions, the
+probe may put the course's versions in place of yours while it runs (``stand_ins=True``, from
+the unreleased ``standins.py``): ``plot_samples`` with the course's ``sample``, ``train_vae``'s
+device and argument tests with the course's ``VAE``, ``vae_loss``, ``reparameterize`` and
+``kl_divergence`` (its integration tests run your own).
 
 Tensors arrive on the device the test asked for; models built here follow the inputs' device
 and dtype.
@@ -17,9 +21,9 @@ import torch
 from torch import nn
 
 try:  # in the worker the engine puts probe_tools next to this file
-    from probe_tools import check_devices, snapshot
+    from probe_tools import check_devices, course_versions, replaced, snapshot
 except ImportError:  # in the parent (tests reuse the stand-in model below)
-    from autograder.probe_tools import check_devices, snapshot
+    from autograder.probe_tools import check_devices, course_versions, replaced, snapshot
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -32,6 +36,15 @@ def as_tensor(value, *, device=None, dtype=None) -> torch.Tensor:
 
 def generator(seed, device="cpu"):
     return torch.Generator(device=device).manual_seed(int(seed))
+
+
+#: what train_vae calls that is graded (its device and argument tests run the course's)
+TRAIN_STAND_INS = ("VAE", "vae_loss", "reparameterize", "kl_divergence")
+
+
+def _stand_ins(sub, use, names=TRAIN_STAND_INS):
+    """A context with the course's ``names`` in place of yours when ``use``, else nothing."""
+    return replaced(sub, **course_versions(*names)) if use else contextlib.nullcontext()
 
 
 class StandInVAE(nn.Module):
@@ -223,11 +236,18 @@ def sample_probe(sub, weights, n, seed, device="cpu", dtype="float64", generator
 
 
 # ----------------------------------------------------------------------------- training
-def train_probe(sub, X, n_latent, beta, epochs, lr, seed, generator_device="cpu", repeat=True):
+def train_probe(sub, X, n_latent, beta, epochs, lr, seed, generator_device="cpu", repeat=True,
+                stand_ins=False):
     """train_vae from ``seed``; with ``repeat`` again from seed (global RNG reseeded differently)
     and from seed + 1. Reports the histories, whether the weights agree, and the trained model's
-    encode(X) and decode(mu) (the tests compute the loss from them)."""
-    X = as_tensor(X)
+    encode(X) and decode(mu) (the tests compute the loss from them). ``stand_ins``: with the
+    course's VAE, vae_loss, reparameterize and kl_divergence in place of yours."""
+    with _stand_ins(sub, stand_ins):
+        return _train_runs(sub, as_tensor(X), n_latent, beta, epochs, lr, seed, generator_device,
+                           repeat)
+
+
+def _train_runs(sub, X, n_latent, beta, epochs, lr, seed, generator_device, repeat):
     info = {}
     if not repeat:  # an untrained model (epochs=0) to compare the trained one with
         untrained = sub.train_vae(X, n_latent=n_latent, beta=beta, epochs=0, lr=lr,
@@ -294,9 +314,11 @@ def plot_latent_probe(sub, weights, X, labels):
 
 
 def plot_samples_probe(sub, weights, n, seed):
-    """plot_samples(StandInVAE(weights), n, generator from seed) described as plain data."""
+    """plot_samples(StandInVAE(weights), n, generator from seed) described as plain data, with
+    the course's sample in place of yours."""
     model = StandInVAE(weights)
-    return describe_plot(sub.plot_samples(model, n, generator(seed)))
+    with _stand_ins(sub, True, ("sample",)):
+        return describe_plot(sub.plot_samples(model, n, generator(seed)))
 
 
 # ----------------------------------------------------------------------------- device check
@@ -360,22 +382,26 @@ def _modules_on_cpu():
         nn.Linear.__init__ = original
 
 
-def device_probe(sub, fn, **kw):
-    """Run ``fn`` once normally and once under the device check; report device bugs."""
-    return check_devices(fn, lambda: _device_case(sub, fn, kw), extra_guard=_modules_on_cpu,
-                         what="a result or gradient")
+def device_probe(sub, fn, stand_ins=False, **kw):
+    """Run ``fn`` once normally and once under the device check; report device bugs.
+    ``stand_ins`` (train_vae): with the course's VAE and loss functions in place of yours."""
+    with _stand_ins(sub, stand_ins):
+        return check_devices(fn, lambda: _device_case(sub, fn, kw), extra_guard=_modules_on_cpu,
+                             what="a result or gradient")
 
 
 # ----------------------------------------------------------------------------- argument checks
-def value_error_probe(sub, fn, args=(), kwargs=None):
-    """Call ``fn`` (a module-level name, or "sample" with a stand-in model) with bad arguments;
-    report what it raised."""
+def value_error_probe(sub, fn, args=(), kwargs=None, stand_ins=False):
+    """Call ``fn`` (a module-level name, or "sample" with a stand-in model) with bad arguments
+    (``stand_ins``: with the course's VAE and loss functions in place of yours); report what it
+    raised."""
     kwargs = dict(kwargs or {})
     try:
-        if fn == "sample":
-            sub.sample(StandInVAE(kwargs.pop("weights")), **kwargs)
-        else:
-            getattr(sub, fn)(*[as_tensor(a) for a in args], **kwargs)
+        with _stand_ins(sub, stand_ins):
+            if fn == "sample":
+                sub.sample(StandInVAE(kwargs.pop("weights")), **kwargs)
+            else:
+                getattr(sub, fn)(*[as_tensor(a) for a in args], **kwargs)
     except Exception as exc:  # noqa: BLE001 - reported to the test
         return {"raised": type(exc).__name__, "message": str(exc)}
     return {"raised": None, "message": ""}
