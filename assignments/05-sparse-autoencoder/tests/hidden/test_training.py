@@ -66,7 +66,7 @@ def test_train_sparse_ae_follows_the_handout_recipe(submission):
     kwargs = dict(epochs=2, lr=5e-3, n_hidden=5, batch_size=8)
     for method, extra in (("none", {}), ("l1", {"lam": 0.05}), ("kl", {"rho": 0.1, "beta": 1.0}),
                           ("k_sparse", {"k": 2})):
-        run = submission.probe("train_probe", X=Xs, method=method, seeds=[11],
+        run = submission.probe("train_probe", X=Xs, method=method, seeds=[11], own_code=True,
                                _where="train_sparse_ae", **kwargs, **extra)[0]
         _check_run(run, kwargs["epochs"], f"(method={method!r})")
         model, history = R.ref.train_sparse_ae(R.t(Xs), method=method,
