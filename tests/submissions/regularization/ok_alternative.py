@@ -90,6 +90,8 @@ def hflip(images):
 def random_crop(images, padding, generator=None):
     if padding < 0:
         raise ValueError("padding must be >= 0")
+    if images.ndim != 4:
+        raise ValueError("images must be (N, C, H, W)")
     N, C, H, W = images.shape
     big = images.new_zeros(N, C, H + 2 * padding, W + 2 * padding)
     big[:, :, padding:padding + H, padding:padding + W] = images

@@ -91,12 +91,15 @@ def test_random_crop_reproducible_from_generator(submission, seed, padding):
 
 
 @task("random_crop")
-def test_random_crop_bad_padding(submission):
-    """random_crop: a negative padding raises ValueError naming padding"""
+def test_random_crop_bad_arguments(submission):
+    """random_crop: a negative padding or images that are not 4-D raise ValueError naming it"""
     _crop(submission, 0, 20, 1, 4, 4, 1)
-    info = submission.probe("value_error_probe", fn="random_crop",
-                            kwargs=dict(images=S.images(0, 2, 1, 4, 4), padding=-1), _where="random_crop")
-    R.expect_value_error(info, "random_crop(images, padding=-1)", "padding")
+    images = S.images(0, 2, 1, 4, 4)
+    for kwargs, what, word in ((dict(images=images, padding=-1), "images, padding=-1", "padding"),
+                               (dict(images=images[0], padding=1), f"images of shape {images[0].shape}, padding=1",
+                                "images")):
+        info = submission.probe("value_error_probe", fn="random_crop", kwargs=kwargs, _where="random_crop")
+        R.expect_value_error(info, f"random_crop({what})", word)
 
 
 def _augment(submission, images, seed, **kwargs):
