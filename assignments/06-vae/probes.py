@@ -6,7 +6,8 @@ compare what comes back. Functions that take a model (``sample``, ``plot_latent_
 ``plot_samples``) are tested with the tests' own linear model ``StandInVAE``, so a mistake in your
 ``VAE`` costs points only in the VAE task. Where a function calls other graded functions, the
 probe may put the course's versions in place of yours while it runs (``stand_ins=True``, from
-the unreleased ``standins.py``): ``plot_samples`` with the course's ``sample``, ``train_vae``'s
+the unreleased ``standins.py``): your ``VAE`` with the course's ``reparameterize``,
+``plot_samples`` with the course's ``sample``, ``train_vae``'s
 device and argument tests with the course's ``VAE``, ``vae_loss``, ``reparameterize`` and
 ``kl_divergence`` (its integration tests run your own).
 
@@ -169,6 +170,12 @@ def _vae(sub, config, seed, like):
 
 
 def vae_probe(sub, config, x, seed=0, eps=None, noise_seed=None, generator_device="cpu"):
+    """``_vae_report`` with the course's reparameterize in place of yours (forward may call it)."""
+    with _stand_ins(sub, True, ("reparameterize",)):
+        return _vae_report(sub, config, x, seed, eps, noise_seed, generator_device)
+
+
+def _vae_report(sub, config, x, seed, eps, noise_seed, generator_device):
     """Build your VAE (weights from ``seed``), then report what it does on ``x``.
 
     Always: attributes, encode/decode outputs, parameter dtypes on a fresh VAE. With ``eps``:
@@ -213,10 +220,12 @@ def vae_probe(sub, config, x, seed=0, eps=None, noise_seed=None, generator_devic
 
 
 def vae_grad_probe(sub, config, x, eps, seed=0):
-    """Does a loss on forward(x, eps) reach every parameter of your VAE? -> names without grad."""
+    """Does a loss on forward(x, eps) (with the course's reparameterize) reach every parameter of
+    your VAE? -> names without grad."""
     x, eps = as_tensor(x), as_tensor(eps)
     model = _vae(sub, config, seed, x)
-    x_recon, mu, log_var = model(x, eps=eps)
+    with _stand_ins(sub, True, ("reparameterize",)):
+        x_recon, mu, log_var = model(x, eps=eps)
     ((x_recon ** 2).sum() + (mu ** 2).sum() + log_var.exp().sum()).backward()
     return {"no_grad": [n for n, p in model.named_parameters()
                         if p.grad is None or not torch.any(p.grad != 0).item()]}
@@ -384,8 +393,10 @@ def _modules_on_cpu():
 
 def device_probe(sub, fn, stand_ins=False, **kw):
     """Run ``fn`` once normally and once under the device check; report device bugs.
-    ``stand_ins`` (train_vae): with the course's VAE and loss functions in place of yours."""
-    with _stand_ins(sub, stand_ins):
+    ``stand_ins`` (train_vae): with the course's VAE and loss functions in place of yours;
+    VAE.forward always runs with the course's reparameterize."""
+    with _stand_ins(sub, stand_ins or fn == "VAE.forward",
+                    ("reparameterize",) if fn == "VAE.forward" else TRAIN_STAND_INS):
         return check_devices(fn, lambda: _device_case(sub, fn, kw), extra_guard=_modules_on_cpu,
                              what="a result or gradient")
 
