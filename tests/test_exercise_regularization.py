@@ -61,7 +61,8 @@ BUGS = {
         "test_public_l2_penalty_weights_only": ("l2_penalty",)}, {"test_l2_penalty_device"}),
     "bug_hflip_wrong_axis": ("hflip", {
         "test_hflip_flips_last_axis_and_is_involution": ("flipped the rows", "last axis"),
-        "test_public_hflip_last_axis": ("hflip",)}, set()),
+        "test_public_hflip_last_axis": ("hflip",),
+        "test_hflip_rejects_bad_shapes": ("mirror image", "needed before")}, set()),
     "bug_random_crop_offsets_exclusive": ("random_crop", {
         "test_random_crop_windows_of_zero_padded_input": ("never used the window offset", "both ends included"),
         "test_public_random_crop_windows": ("all 9 offsets",)}, set()),

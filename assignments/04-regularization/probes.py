@@ -7,7 +7,8 @@ hold no expected values: the tests compute those (with torch's own functions) an
 Course-side stand-ins keep one mistake to one task:
 - ``BatchNorm1d`` is tested with ``BatchNormFunction`` replaced by ``CourseBatchNorm`` (torch's
   ``F.batch_norm``), so a wrong hand-written backward costs points only in BatchNormFunction;
-- ``augment`` is tested with ``hflip`` and ``random_crop`` replaced by course versions (``standins.py``);
+- ``augment`` is tested with ``hflip`` and ``random_crop`` replaced by course versions (``standins.py``;
+  also in its device and argument tests);
 - ``l2_penalty`` and ``EarlyStopping`` get the course's ``StandIn`` model;
 - ``regularization_study`` runs with the course's dropout, l2_penalty, augment, EarlyStopping
   (``study_stand_ins()``, from the unreleased ``standins.py``), except in its integration test, which runs your own.
@@ -22,9 +23,9 @@ import torch.nn.functional as F
 from torch import nn
 
 try:  # in the worker the engine puts probe_tools next to this file
-    from probe_tools import check_devices, describe_figure, snapshot
+    from probe_tools import check_devices, describe_figure, replaced, snapshot
 except ImportError:  # in the parent (tests reuse the stand-ins below)
-    from autograder.probe_tools import check_devices, describe_figure, snapshot
+    from autograder.probe_tools import check_devices, describe_figure, replaced, snapshot
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -39,23 +40,6 @@ def as_tensor(value, *, device=None, dtype=None) -> torch.Tensor:
 
 def _gen(seed, device):
     return torch.Generator(device=device).manual_seed(int(seed))
-
-
-@contextlib.contextmanager
-def replaced(sub, **stand_ins):
-    """Module attributes of your submission replaced by course stand-ins while active."""
-    module_dict = sub.__dict__  # the module's own values (getattr may give the grader's wrapper)
-    saved = {name: module_dict[name] for name in stand_ins if name in module_dict}
-    for name, value in stand_ins.items():
-        setattr(sub, name, value)
-    try:
-        yield
-    finally:
-        for name in stand_ins:
-            if name in saved:
-                setattr(sub, name, saved[name])
-            else:
-                delattr(sub, name)
 
 
 # ----------------------------------------------------------------------------- dropout
@@ -269,9 +253,7 @@ def crop_probe(sub, images, padding, seed, fn="random_crop", generator_device=No
     imgs = as_tensor(images)
     before = snapshot(imgs)
     dev = generator_device or imgs.device
-    stand_ins = {k: v for k, v in study_stand_ins().items()
-                 if k in ("hflip", "random_crop")} if fn == "augment" else {}
-    with replaced(sub, **stand_ins):
+    with replaced(sub, **(augment_stand_ins() if fn == "augment" else {})):
         if fn == "augment":
             outs = [sub.augment(imgs, _gen(s, dev), padding=padding, **kwargs) for s in (seed, seed, seed + 1)]
         else:
@@ -346,6 +328,11 @@ def study_stand_ins() -> dict:
                 BatchNorm1d=nn.BatchNorm1d)
 
 
+def augment_stand_ins() -> dict:
+    """What augment calls that is graded (hflip, random_crop) -> the course's versions."""
+    return {k: v for k, v in study_stand_ins().items() if k in ("hflip", "random_crop")}
+
+
 def study_probe(sub, data, configs, epochs, seed, global_seed=0, generator_device="cpu", own_code=False):
     """regularization_study(data, configs, epochs=epochs, generator=Generator().manual_seed(seed))
     after seeding the global RNG with ``global_seed`` (only the generator may matter). Your
@@ -379,7 +366,8 @@ def value_error_probe(sub, fn, kwargs):
             sub.regularization_study(_data(kwargs["data"]), kwargs["configs"], epochs=kwargs["epochs"],
                                      generator=_gen(0, "cpu"))
         else:
-            getattr(sub, fn)(**kwargs)
+            with replaced(sub, **(augment_stand_ins() if fn == "augment" else {})):
+                getattr(sub, fn)(**kwargs)
     except Exception as exc:  # noqa: BLE001 - reported to the test
         return {"raised": type(exc).__name__, "message": str(exc)}
     return {"raised": None, "message": ""}
@@ -486,5 +474,6 @@ def device_probe(sub, fn, **kw):
 
     Returns {"ok": True} or {"ok": False, "problem": text, "plain_error": bool}.
     """
-    return check_devices(fn, lambda: _device_case(sub, fn, kw),
-                         extra_guard=lambda: _modules_on_cpu(sub), what="a result or buffer")
+    with replaced(sub, **(augment_stand_ins() if fn == "augment" else {})):
+        return check_devices(fn, lambda: _device_case(sub, fn, kw),
+                             extra_guard=lambda: _modules_on_cpu(sub), what="a result or buffer")

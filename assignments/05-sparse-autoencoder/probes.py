@@ -7,7 +7,10 @@ compare what comes back.
 
 Functions that take a model (``sparse_ae_loss``, ``plot_filters``) are tested with the tests'
 own ``StandInAutoencoder`` below, so a mistake in your ``SparseAutoencoder`` costs points only in
-its own tests.
+its own tests. Functions that call other graded functions run with the course's versions of
+those in place of yours (``CALLS`` below, from the unreleased ``standins.py``): a mistake in
+``k_sparse`` costs nothing in ``sparse_ae_loss`` or ``winner_take_all``, a mistake in your model
+or loss nothing in ``train_sparse_ae`` (except in its integration test, which runs your own).
 """
 from __future__ import annotations
 
@@ -17,9 +20,20 @@ import torch
 from torch import nn
 
 try:  # in the worker the engine puts probe_tools next to this file
-    from probe_tools import check_devices
+    from probe_tools import check_devices, course_versions, replaced
 except ImportError:  # in the parent (tests reuse the builders below)
-    from autograder.probe_tools import check_devices
+    from autograder.probe_tools import check_devices, course_versions, replaced
+
+#: graded function -> the graded functions it calls, which its tests replace by the course's
+_PENALTIES = ("l1_penalty", "kl_sparsity", "k_sparse")
+CALLS = {"winner_take_all": ("k_sparse",), "sparse_ae_loss": _PENALTIES,
+         "train_sparse_ae": ("SparseAutoencoder", "sparse_ae_loss") + _PENALTIES}
+
+
+def course_calls(sub, fn, own_code=False):
+    """A context in which what ``fn`` calls (``CALLS``) is the course's, unless ``own_code``."""
+    return replaced(sub, **course_versions(*CALLS.get(fn, ()))) if not own_code else \
+        contextlib.nullcontext()
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -118,7 +132,8 @@ def model_probe(sub, n_in, n_hidden, activation, weights=None, x=None, z=None):
 def tensor_call(sub, fn, z, **kwargs):
     """``fn(z, **kwargs)`` with ``z`` as a tensor (no gradient); also reports z afterwards."""
     z = as_tensor(z)
-    result = getattr(sub, fn)(z, **kwargs)
+    with course_calls(sub, fn):
+        result = getattr(sub, fn)(z, **kwargs)
     return {"out": _detached(result), "z_after": z}
 
 
@@ -152,11 +167,13 @@ def grad_probe(sub, fn, z, dout=None, gradcheck=True, **kwargs):
 
 # ----------------------------------------------------------------------------- sparse_ae_loss
 def loss_probe(sub, weights, x, method, activation="sigmoid", **kwargs):
-    """sparse_ae_loss(StandInAutoencoder(weights), x, method=method, **kwargs); then backward of
-    ``total``: the stand-in's parameter gradients (None where none arrived)."""
+    """sparse_ae_loss(StandInAutoencoder(weights), x, method=method, **kwargs) (with the course's
+    penalties and k_sparse); then backward of ``total``: the stand-in's parameter gradients
+    (None where none arrived)."""
     x = as_tensor(x)
     model = StandInAutoencoder(weights, activation, device=x.device, dtype=x.dtype)
-    losses = sub.sparse_ae_loss(model, x, method=method, **kwargs)
+    with course_calls(sub, "sparse_ae_loss"):
+        losses = sub.sparse_ae_loss(model, x, method=method, **kwargs)
     info = {"type": type(losses).__name__, "losses": _detached(losses), "grads": None}
     if isinstance(losses, dict) and isinstance(losses.get("total"), torch.Tensor) \
             and losses["total"].requires_grad:
@@ -173,15 +190,18 @@ def stand_in_codes(weights, x, activation="sigmoid"):
 
 
 # ----------------------------------------------------------------------------- training
-def train_probe(sub, X, method, epochs, lr, seeds, generator_device="cpu", **kwargs):
+def train_probe(sub, X, method, epochs, lr, seeds, generator_device="cpu", own_code=False, **kwargs):
     """train_sparse_ae once per seed in ``seeds``, each with a fresh torch.Generator; the global
-    RNG is reseeded differently before every run, so only the generator can make runs agree."""
+    RNG is reseeded differently before every run, so only the generator can make runs agree.
+    With the course's model, loss and penalties unless ``own_code`` (the integration test)."""
     X = as_tensor(X)
     runs = []
     for i, seed in enumerate(seeds):
         torch.manual_seed(1000 + 7 * i)
         gen = torch.Generator(device=generator_device).manual_seed(seed)
-        result = sub.train_sparse_ae(X, method=method, epochs=epochs, lr=lr, generator=gen, **kwargs)
+        with course_calls(sub, "train_sparse_ae", own_code):
+            result = sub.train_sparse_ae(X, method=method, epochs=epochs, lr=lr, generator=gen,
+                                         **kwargs)
         run = {"type": type(result).__name__}
         if isinstance(result, (tuple, list)) and len(result) == 2:
             model, history = result
@@ -306,8 +326,9 @@ def device_probe(sub, fn, **kw):
 
     Returns {"ok": True} or {"ok": False, "problem": text, "plain_error": bool}.
     """
-    return check_devices(fn, lambda: _device_case(sub, fn, kw), extra_guard=_linear_on_cpu,
-                         what="a result or gradient")
+    with course_calls(sub, fn):
+        return check_devices(fn, lambda: _device_case(sub, fn, kw), extra_guard=_linear_on_cpu,
+                             what="a result or gradient")
 
 
 # ----------------------------------------------------------------------------- argument checks
@@ -321,7 +342,8 @@ def value_error_probe(sub, fn, kwargs):
     if "model_weights" in kwargs:
         kwargs["model"] = StandInAutoencoder(kwargs.pop("model_weights"))
     try:
-        getattr(sub, fn)(**kwargs)
+        with course_calls(sub, fn):
+            getattr(sub, fn)(**kwargs)
     except Exception as exc:  # noqa: BLE001 - reported to the test
         return {"raised": type(exc).__name__, "message": str(exc)}
     return {"raised": None, "message": ""}

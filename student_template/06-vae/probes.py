@@ -4,7 +4,12 @@ A probe builds what cannot cross the boundary as plain data (models, generators)
 function and returns what it observed as plain data. Probes hold no expected values: the tests
 compare what comes back. Functions that take a model (``sample``, ``plot_latent_space``,
 ``plot_samples``) are tested with the tests' own linear model ``StandInVAE``, so a mistake in your
-``VAE`` costs points only in the VAE task.
+``VAE`` costs points only in the VAE task. Where a function calls other graded functions, the
+probe may put the course's versions in place of yours while it runs (``stand_ins=True``, from
+the unreleased ``standins.py``): your ``VAE`` with the course's ``reparameterize``,
+``plot_samples`` with the course's ``sample``, ``train_vae``'s
+device and argument tests with the course's ``VAE``, ``vae_loss``, ``reparameterize`` and
+``kl_divergence`` (its integration tests run your own).
 
 Tensors arrive on the device the test asked for; models built here follow the inputs' device
 and dtype.
@@ -17,9 +22,9 @@ import torch
 from torch import nn
 
 try:  # in the worker the engine puts probe_tools next to this file
-    from probe_tools import check_devices, snapshot
+    from probe_tools import check_devices, course_versions, replaced, snapshot
 except ImportError:  # in the parent (tests reuse the stand-in model below)
-    from autograder.probe_tools import check_devices, snapshot
+    from autograder.probe_tools import check_devices, course_versions, replaced, snapshot
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -32,6 +37,15 @@ def as_tensor(value, *, device=None, dtype=None) -> torch.Tensor:
 
 def generator(seed, device="cpu"):
     return torch.Generator(device=device).manual_seed(int(seed))
+
+
+#: what train_vae calls that is graded (its device and argument tests run the course's)
+TRAIN_STAND_INS = ("VAE", "vae_loss", "reparameterize", "kl_divergence")
+
+
+def _stand_ins(sub, use, names=TRAIN_STAND_INS):
+    """A context with the course's ``names`` in place of yours when ``use``, else nothing."""
+    return replaced(sub, **course_versions(*names)) if use else contextlib.nullcontext()
 
 
 class StandInVAE(nn.Module):
@@ -156,6 +170,12 @@ def _vae(sub, config, seed, like):
 
 
 def vae_probe(sub, config, x, seed=0, eps=None, noise_seed=None, generator_device="cpu"):
+    """``_vae_report`` with the course's reparameterize in place of yours (forward may call it)."""
+    with _stand_ins(sub, True, ("reparameterize",)):
+        return _vae_report(sub, config, x, seed, eps, noise_seed, generator_device)
+
+
+def _vae_report(sub, config, x, seed, eps, noise_seed, generator_device):
     """Build your VAE (weights from ``seed``), then report what it does on ``x``.
 
     Always: attributes, encode/decode outputs, parameter dtypes on a fresh VAE. With ``eps``:
@@ -200,10 +220,12 @@ def vae_probe(sub, config, x, seed=0, eps=None, noise_seed=None, generator_devic
 
 
 def vae_grad_probe(sub, config, x, eps, seed=0):
-    """Does a loss on forward(x, eps) reach every parameter of your VAE? -> names without grad."""
+    """Does a loss on forward(x, eps) (with the course's reparameterize) reach every parameter of
+    your VAE? -> names without grad."""
     x, eps = as_tensor(x), as_tensor(eps)
     model = _vae(sub, config, seed, x)
-    x_recon, mu, log_var = model(x, eps=eps)
+    with _stand_ins(sub, True, ("reparameterize",)):
+        x_recon, mu, log_var = model(x, eps=eps)
     ((x_recon ** 2).sum() + (mu ** 2).sum() + log_var.exp().sum()).backward()
     return {"no_grad": [n for n, p in model.named_parameters()
                         if p.grad is None or not torch.any(p.grad != 0).item()]}
@@ -223,11 +245,18 @@ def sample_probe(sub, weights, n, seed, device="cpu", dtype="float64", generator
 
 
 # ----------------------------------------------------------------------------- training
-def train_probe(sub, X, n_latent, beta, epochs, lr, seed, generator_device="cpu", repeat=True):
+def train_probe(sub, X, n_latent, beta, epochs, lr, seed, generator_device="cpu", repeat=True,
+                stand_ins=False):
     """train_vae from ``seed``; with ``repeat`` again from seed (global RNG reseeded differently)
     and from seed + 1. Reports the histories, whether the weights agree, and the trained model's
-    encode(X) and decode(mu) (the tests compute the loss from them)."""
-    X = as_tensor(X)
+    encode(X) and decode(mu) (the tests compute the loss from them). ``stand_ins``: with the
+    course's VAE, vae_loss, reparameterize and kl_divergence in place of yours."""
+    with _stand_ins(sub, stand_ins):
+        return _train_runs(sub, as_tensor(X), n_latent, beta, epochs, lr, seed, generator_device,
+                           repeat)
+
+
+def _train_runs(sub, X, n_latent, beta, epochs, lr, seed, generator_device, repeat):
     info = {}
     if not repeat:  # an untrained model (epochs=0) to compare the trained one with
         untrained = sub.train_vae(X, n_latent=n_latent, beta=beta, epochs=0, lr=lr,
@@ -294,9 +323,11 @@ def plot_latent_probe(sub, weights, X, labels):
 
 
 def plot_samples_probe(sub, weights, n, seed):
-    """plot_samples(StandInVAE(weights), n, generator from seed) described as plain data."""
+    """plot_samples(StandInVAE(weights), n, generator from seed) described as plain data, with
+    the course's sample in place of yours."""
     model = StandInVAE(weights)
-    return describe_plot(sub.plot_samples(model, n, generator(seed)))
+    with _stand_ins(sub, True, ("sample",)):
+        return describe_plot(sub.plot_samples(model, n, generator(seed)))
 
 
 # ----------------------------------------------------------------------------- device check
@@ -360,22 +391,28 @@ def _modules_on_cpu():
         nn.Linear.__init__ = original
 
 
-def device_probe(sub, fn, **kw):
-    """Run ``fn`` once normally and once under the device check; report device bugs."""
-    return check_devices(fn, lambda: _device_case(sub, fn, kw), extra_guard=_modules_on_cpu,
-                         what="a result or gradient")
+def device_probe(sub, fn, stand_ins=False, **kw):
+    """Run ``fn`` once normally and once under the device check; report device bugs.
+    ``stand_ins`` (train_vae): with the course's VAE and loss functions in place of yours;
+    VAE.forward always runs with the course's reparameterize."""
+    with _stand_ins(sub, stand_ins or fn == "VAE.forward",
+                    ("reparameterize",) if fn == "VAE.forward" else TRAIN_STAND_INS):
+        return check_devices(fn, lambda: _device_case(sub, fn, kw), extra_guard=_modules_on_cpu,
+                             what="a result or gradient")
 
 
 # ----------------------------------------------------------------------------- argument checks
-def value_error_probe(sub, fn, args=(), kwargs=None):
-    """Call ``fn`` (a module-level name, or "sample" with a stand-in model) with bad arguments;
-    report what it raised."""
+def value_error_probe(sub, fn, args=(), kwargs=None, stand_ins=False):
+    """Call ``fn`` (a module-level name, or "sample" with a stand-in model) with bad arguments
+    (``stand_ins``: with the course's VAE and loss functions in place of yours); report what it
+    raised."""
     kwargs = dict(kwargs or {})
     try:
-        if fn == "sample":
-            sub.sample(StandInVAE(kwargs.pop("weights")), **kwargs)
-        else:
-            getattr(sub, fn)(*[as_tensor(a) for a in args], **kwargs)
+        with _stand_ins(sub, stand_ins):
+            if fn == "sample":
+                sub.sample(StandInVAE(kwargs.pop("weights")), **kwargs)
+            else:
+                getattr(sub, fn)(*[as_tensor(a) for a in args], **kwargs)
     except Exception as exc:  # noqa: BLE001 - reported to the test
         return {"raised": type(exc).__name__, "message": str(exc)}
     return {"raised": None, "message": ""}

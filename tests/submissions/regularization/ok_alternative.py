@@ -82,12 +82,16 @@ def l2_penalty(model, lam):
 
 
 def hflip(images):
+    if images.ndim != 4:
+        raise ValueError("images must be (N, C, H, W)")
     return torch.flip(images, dims=[3])
 
 
 def random_crop(images, padding, generator=None):
     if padding < 0:
         raise ValueError("padding must be >= 0")
+    if images.ndim != 4:
+        raise ValueError("images must be (N, C, H, W)")
     N, C, H, W = images.shape
     big = images.new_zeros(N, C, H + 2 * padding, W + 2 * padding)
     big[:, :, padding:padding + H, padding:padding + W] = images
@@ -99,6 +103,8 @@ def random_crop(images, padding, generator=None):
 
 
 def augment(images, generator=None, flip_p=0.5, padding=2, noise_std=0.0):
+    if images.ndim != 4:
+        raise ValueError("images must be (N, C, H, W)")
     if not 0 <= flip_p <= 1:
         raise ValueError("flip_p must be in [0, 1]")
     if noise_std < 0:

@@ -24,9 +24,9 @@ class _KeepTop(torch.autograd.Function):
         return grad * mask, None, None
 
 
-def _need_2d(z):
+def _need_2d(z, name="z"):
     if z.dim() != 2:
-        raise ValueError(f"z must be 2-D, got shape {tuple(z.shape)}")
+        raise ValueError(f"{name} must be 2-D, got shape {tuple(z.shape)}")
 
 
 class SparseAutoencoder(nn.Module):
@@ -87,6 +87,7 @@ def lifetime_sparsity(z, rate):
 def sparse_ae_loss(model, x, *, method, lam=1e-3, rho=0.05, beta=3.0, k=10):
     if method not in ("none", "l1", "kl", "k_sparse"):
         raise ValueError(f"unknown method {method!r}")
+    _need_2d(x, "x")
     z = model.encode(x)
     if method == "k_sparse":
         recon = F.mse_loss(model.decode(k_sparse(z, k)), x)
@@ -112,6 +113,7 @@ def train_sparse_ae(X, *, method, epochs, lr, generator, n_hidden=100, batch_siz
                     **penalty_kwargs):
     if method not in ("none", "l1", "kl", "k_sparse"):
         raise ValueError(f"unknown method {method!r}")
+    _need_2d(X, "X")
     model = SparseAutoencoder(X.shape[1], n_hidden).to(device=X.device, dtype=X.dtype)
     gen_device = generator.device if generator is not None else X.device
     with torch.no_grad():

@@ -76,6 +76,7 @@ def lifetime_sparsity(z, rate):
 def sparse_ae_loss(model, x, *, method, lam=1e-3, rho=0.05, beta=3.0, k=10):
     if method not in METHODS:
         raise ValueError(f"method {method!r} is not one of {METHODS}")
+    _codes(x, "x")
     z = model.encode(x)
     code = k_sparse(z, k) if method == "k_sparse" else z
     recon = ((model.decode(code) - x) ** 2).mean()
@@ -107,6 +108,7 @@ def train_sparse_ae(X, *, method, epochs, lr, generator, n_hidden=100, batch_siz
                     **penalty_kwargs):
     if method not in METHODS:
         raise ValueError(f"method {method!r} is not one of {METHODS}")
+    _codes(X, "X")
     model = SparseAutoencoder(X.shape[1], n_hidden).to(X.device, X.dtype)
     gdev = generator.device if generator is not None else X.device
     with torch.no_grad():

@@ -36,6 +36,19 @@ def test_hflip_flips_last_axis_and_is_involution(submission, seed, shape, dtype)
         fail("hflip modified its input: return a new tensor (images.flip(-1))")
 
 
+@task("hflip")
+def test_hflip_rejects_bad_shapes(submission):
+    """hflip: images that are not 4-D (N, C, H, W) raise ValueError naming images"""
+    images = S.images(0, 3, 2, 4, 5)
+    got = R.arr(submission.probe("hflip_probe", images=images, _where="hflip")["out"], "hflip(images)")
+    if got.shape != images.shape or not np.array_equal(got, images[..., ::-1]):
+        fail("hflip of images (3, 2, 4, 5) is not the left-right mirror image (needed before this "
+             "property counts)")
+    for bad in (images[0], images[None]):
+        info = submission.probe("value_error_probe", fn="hflip", kwargs=dict(images=bad), _where="hflip")
+        R.expect_value_error(info, f"hflip(images of shape {bad.shape})", "images")
+
+
 @st.composite
 def crop_cases(draw):
     padding = draw(st.integers(0, 2))
@@ -78,12 +91,15 @@ def test_random_crop_reproducible_from_generator(submission, seed, padding):
 
 
 @task("random_crop")
-def test_random_crop_bad_padding(submission):
-    """random_crop: a negative padding raises ValueError naming padding"""
+def test_random_crop_bad_arguments(submission):
+    """random_crop: a negative padding or images that are not 4-D raise ValueError naming it"""
     _crop(submission, 0, 20, 1, 4, 4, 1)
-    info = submission.probe("value_error_probe", fn="random_crop",
-                            kwargs=dict(images=S.images(0, 2, 1, 4, 4), padding=-1), _where="random_crop")
-    R.expect_value_error(info, "random_crop(images, padding=-1)", "padding")
+    images = S.images(0, 2, 1, 4, 4)
+    for kwargs, what, word in ((dict(images=images, padding=-1), "images, padding=-1", "padding"),
+                               (dict(images=images[0], padding=1), f"images of shape {images[0].shape}, padding=1",
+                                "images")):
+        info = submission.probe("value_error_probe", fn="random_crop", kwargs=kwargs, _where="random_crop")
+        R.expect_value_error(info, f"random_crop({what})", word)
 
 
 def _augment(submission, images, seed, **kwargs):
@@ -145,7 +161,7 @@ def test_augment_adds_gaussian_noise_only_when_asked(submission, seed, noise_std
 
 @task("augment")
 def test_augment_bad_arguments(submission):
-    """augment: flip_p outside [0, 1] or a negative noise_std raise ValueError naming it"""
+    """augment: images that are not 4-D, flip_p outside [0, 1] or a negative noise_std raise ValueError naming it"""
     images = S.images(0, 10, 1, 4, 4)
     info = _augment(submission, images, 0, padding=1, flip_p=0.0, noise_std=0.0)
     R.check_windows(info["out"], images, 1, "augment(images, flip_p=0, padding=1)", flipped=False)
@@ -153,3 +169,6 @@ def test_augment_bad_arguments(submission):
         info = submission.probe("value_error_probe", fn="augment", kwargs=dict(images=images, **kwargs),
                                 _where="augment")
         R.expect_value_error(info, f"augment(images, {', '.join(f'{k}={v}' for k, v in kwargs.items())})", word)
+    info = submission.probe("value_error_probe", fn="augment", kwargs=dict(images=images[0], padding=1),
+                            _where="augment")
+    R.expect_value_error(info, f"augment(images of shape {images[0].shape}, padding=1)", "images")

@@ -193,3 +193,20 @@ def _check_values(submission, fn, kw):
         if not np.all(np.array(history["recon"]) > 0):  # (the penalty is your penalties' business)
             fail("history['recon'] must hold the epochs' mean squared errors (> 0)")
 
+
+
+# ----------------------------------------------------------------------------- bad arguments
+def expect_value_errors(submission, fn, cases):
+    """Each ``(kwargs, word)`` in ``cases``: ``fn(**kwargs)`` must raise ValueError whose message
+    names the argument ``word`` (call this after the values on a valid input were checked)."""
+    for kwargs, word in cases:
+        info = submission.probe("value_error_probe", fn=fn, kwargs=kwargs, _where=fn)
+        shown = ", ".join(f"{k}={'array of shape ' + str(np.shape(v)) if isinstance(v, np.ndarray) else repr(v)}"
+                          for k, v in kwargs.items() if k != "model_weights")
+        call = f"{fn}({shown})"
+        if info["raised"] is None:
+            fail(f"{call} should raise ValueError, it returned normally")
+        if info["raised"] != "ValueError":
+            fail(f"{call} raised {info['raised']}: {info['message'][:200]}; expected ValueError")
+        if word not in info["message"]:
+            fail(f"{call} raised ValueError, but its message does not name the argument {word!r}")

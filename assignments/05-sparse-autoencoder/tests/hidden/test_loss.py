@@ -104,3 +104,14 @@ def test_sparse_ae_loss_defaults(submission):
     x = S.inputs(4, 6, 5)
     for method in S.METHODS:
         _check_case(submission, weights, x, method, {})
+
+
+@task("sparse_ae_loss")
+def test_sparse_ae_loss_rejects_bad_arguments(submission):
+    """sparse_ae_loss raises ValueError naming method for an unknown method and naming x for data that is not 2-D"""
+    weights, x = S.model_weights(0, 4, 3), S.inputs(0, 2, 4)
+    _check_case(submission, weights, x, "none", {})  # right values first (no penalty involved)
+    R.expect_value_errors(submission, "sparse_ae_loss", [
+        (dict(model_weights=weights, x=x, method="dropout"), "method"),
+        (dict(model_weights=weights, x=x[0], method="none"), "x"),
+        (dict(model_weights=weights, x=x[None], method="none"), "x")])

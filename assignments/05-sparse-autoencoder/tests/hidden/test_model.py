@@ -64,3 +64,12 @@ def test_autoencoder_forward(submission, seed, n, n_in, n_hidden, activation):
         expect_close(fwd[1], z_ref, "forward(x)[1] (z)")
         expect_close(fwd[0], model.decode(R.t(z_ref)).numpy(), "forward(x)[0] (x_hat)",
                      hint="x_hat = decode(encode(x))")
+
+
+@task("SparseAutoencoder")
+def test_autoencoder_rejects_bad_activation(submission):
+    """SparseAutoencoder raises ValueError naming activation for an activation other than sigmoid or relu"""
+    R.expect_right_values(submission, "SparseAutoencoder", x=S.inputs(0, 3, 4), n_hidden=3,
+                          activation="relu")
+    R.expect_value_errors(submission, "SparseAutoencoder",
+                          [(dict(n_in=4, n_hidden=3, activation="tanh"), "activation")])

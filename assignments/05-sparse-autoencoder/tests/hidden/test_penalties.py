@@ -75,3 +75,22 @@ def test_kl_sparsity_gradient(submission, seed, n, h, rho, beta):
     _expect_kl(info, z, rho, beta)
     expect_close(info["grad"], R.kl_grad(z, rho, beta), "kl_sparsity gradient dL/dz", rtol=1e-8)
     R.expect_gradcheck(info, "kl_sparsity")
+
+
+@task("l1_penalty")
+def test_l1_penalty_rejects_bad_codes(submission):
+    """l1_penalty raises ValueError naming z for codes that are not 2-D (N, width)"""
+    z = S.signed_codes(0, 3, 4)
+    R.expect_right_values(submission, "l1_penalty", z=z, lam=0.1)
+    R.expect_value_errors(submission, "l1_penalty", [(dict(z=z[0], lam=0.1), "z"),
+                                                     (dict(z=z[None], lam=0.1), "z")])
+
+
+@task("kl_sparsity")
+def test_kl_sparsity_rejects_bad_arguments(submission):
+    """kl_sparsity raises ValueError naming rho for rho outside (0, 1) and naming z for codes that are not 2-D"""
+    z = S.codes(0, 3, 4)
+    R.expect_right_values(submission, "kl_sparsity", z=z, rho=0.1, beta=3.0)
+    R.expect_value_errors(submission, "kl_sparsity", [(dict(z=z, rho=0.0, beta=3.0), "rho"),
+                                                      (dict(z=z, rho=1.0, beta=3.0), "rho"),
+                                                      (dict(z=z[0], rho=0.1, beta=3.0), "z")])

@@ -103,3 +103,23 @@ def test_lifetime_sparsity_gradient(submission, seed, case, h):
     R.expect_kept(R.expect_tensor(info["out"], "lifetime_sparsity"), z, k, 0, "lifetime_sparsity",
                   counts=_wrong_counts(rate, n))
     R.expect_gradient_through_kept(info, z, R.top_mask(z, k, 0), dout, "lifetime_sparsity")
+
+
+@task("k_sparse")
+def test_k_sparse_rejects_bad_arguments(submission):
+    """k_sparse raises ValueError naming k for k outside [1, width] and naming z for codes that are not 2-D"""
+    z = S.gapped_codes(0, 3, 4, axis=1)
+    R.expect_right_values(submission, "k_sparse", z=z, k=2)
+    R.expect_value_errors(submission, "k_sparse", [(dict(z=z, k=5), "k"), (dict(z=z, k=0), "k"),
+                                                   (dict(z=z[0], k=2), "z"),
+                                                   (dict(z=z[None], k=2), "z")])
+
+
+@task("lifetime_sparsity")
+def test_lifetime_sparsity_rejects_bad_arguments(submission):
+    """lifetime_sparsity raises ValueError naming rate for rate outside (0, 1] and naming z for codes that are not 2-D"""
+    z = S.gapped_codes(0, 4, 3, axis=0)
+    R.expect_right_values(submission, "lifetime_sparsity", z=z, rate=0.4)
+    R.expect_value_errors(submission, "lifetime_sparsity", [(dict(z=z, rate=0.0), "rate"),
+                                                            (dict(z=z, rate=1.5), "rate"),
+                                                            (dict(z=z[:, 0], rate=0.4), "z")])

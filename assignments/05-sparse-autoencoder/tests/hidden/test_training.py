@@ -66,7 +66,7 @@ def test_train_sparse_ae_follows_the_handout_recipe(submission):
     kwargs = dict(epochs=2, lr=5e-3, n_hidden=5, batch_size=8)
     for method, extra in (("none", {}), ("l1", {"lam": 0.05}), ("kl", {"rho": 0.1, "beta": 1.0}),
                           ("k_sparse", {"k": 2})):
-        run = submission.probe("train_probe", X=Xs, method=method, seeds=[11],
+        run = submission.probe("train_probe", X=Xs, method=method, seeds=[11], own_code=True,
                                _where="train_sparse_ae", **kwargs, **extra)[0]
         _check_run(run, kwargs["epochs"], f"(method={method!r})")
         model, history = R.ref.train_sparse_ae(R.t(Xs), method=method,
@@ -78,3 +78,15 @@ def test_train_sparse_ae_follows_the_handout_recipe(submission):
                          hint="follow the handout's recipe exactly: the init draws (weight then "
                               "bias, encoder then decoder), one torch.randperm per epoch from "
                               "the generator, minibatches in that order, Adam(lr)")
+
+
+@task("train_sparse_ae")
+def test_train_sparse_ae_rejects_bad_arguments(submission):
+    """train_sparse_ae raises ValueError naming method for an unknown method and naming X for data that is not 2-D"""
+    Xs = S.inputs(4, 12, 6)
+    R.expect_right_values(submission, "train_sparse_ae", X=Xs, seed=0, method="none", epochs=1,
+                          lr=1e-2, n_hidden=3, batch_size=8)
+    bad = dict(epochs=1, lr=0.1, generator=None, n_hidden=3)
+    R.expect_value_errors(submission, "train_sparse_ae", [(dict(X=Xs, method="l2", **bad), "method"),
+                                                          (dict(X=Xs[0], method="none", **bad), "X"),
+                                                          (dict(X=Xs[None], method="none", **bad), "X")])

@@ -43,7 +43,7 @@ def test_plot_latent_space_scatters_the_means(submission):
 
 @task("plot_samples")
 def test_plot_samples_shows_decoded_tiles(submission):
-    """plot_samples: a Figure with n images, each a decoded sample reshaped row-major to 8x8"""
+    """plot_samples (with the course's sample): a Figure with n images, each a decoded sample reshaped row-major to 8x8"""
     weights = S.stand_in_weights(4, 64, 2)
     n = 7
     info = submission.probe("plot_samples_probe", weights=weights, n=n, seed=3, _where="plot_samples")

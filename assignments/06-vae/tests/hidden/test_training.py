@@ -81,9 +81,11 @@ def test_train_vae_reproducible_from_generator(submission):
 
 @task("train_vae")
 def test_train_vae_bad_arguments_raise_value_error(submission):
-    """train_vae: X that is not (N, D) or a negative number of epochs raise ValueError naming it"""
+    """train_vae (with the course's VAE and loss): X that is not (N, D) or a negative number of epochs raise ValueError naming it"""
     info = submission.probe("train_probe", X=X[:32], seed=0, repeat=False, **dict(RUN, epochs=1),
-                            _where="train_vae")
-    _history(info, 1)  # right values first
-    R.expect_value_error(submission, "train_vae", [X.reshape(-1, 1, 8, 8)], dict(RUN, generator=None), "X")
-    R.expect_value_error(submission, "train_vae", [X], dict(RUN, epochs=-1, generator=None), "epochs")
+                            stand_ins=True, _where="train_vae")
+    _history(info, 1, RUN["beta"])  # right values first
+    R.expect_value_error(submission, "train_vae", [X.reshape(-1, 1, 8, 8)], dict(RUN, generator=None),
+                         "X", stand_ins=True)
+    R.expect_value_error(submission, "train_vae", [X], dict(RUN, epochs=-1, generator=None), "epochs",
+                         stand_ins=True)

@@ -205,9 +205,11 @@ def expect_standard_normal(z, what):
         fail(f"{what}: the latent dimensions of the draws are correlated; draw them independently")
 
 
-def expect_value_error(submission, fn, args, kwargs, word):
-    """Calling ``fn`` with bad arguments raises ValueError whose message names ``word``."""
-    info = submission.probe("value_error_probe", fn=fn, args=args, kwargs=kwargs, _where=fn)
+def expect_value_error(submission, fn, args, kwargs, word, stand_ins=False):
+    """Calling ``fn`` with bad arguments raises ValueError whose message names ``word``
+    (``stand_ins``: with the course's VAE and loss functions in place of the student's)."""
+    info = submission.probe("value_error_probe", fn=fn, args=args, kwargs=kwargs,
+                            stand_ins=stand_ins, _where=fn)
     call = f"{fn}({word}=<bad>)"
     if info["raised"] is None:
         fail(f"{call} should raise ValueError, it returned normally")
