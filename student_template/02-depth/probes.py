@@ -306,12 +306,9 @@ def train_raised(sub, sizes, activation, residual, weights, data, kwargs, split=
     X_tr, y_tr, X_te, y_te = _split(data)
     model = build_mlp(sizes, activation, residual, weights, device=X_tr.device, dtype=X_tr.dtype)
     gen = torch.Generator().manual_seed(0)
-    try:
-        sub.train_and_measure(model, (X_tr, y_tr, X_te, y_te) if split == "four" else (X_tr, y_tr),
-                              generator=gen, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - reported to the test
-        return {"raised": type(exc).__name__, "message": str(exc)}
-    return {"raised": None, "message": ""}
+    return _raised(lambda: sub.train_and_measure(
+        model, (X_tr, y_tr, X_te, y_te) if split == "four" else (X_tr, y_tr), generator=gen,
+        **kwargs))
 
 
 def depth_study_probe(sub, data, seed, generator_device="cpu", **kwargs):
@@ -434,14 +431,18 @@ def device_probe(sub, fn, **kw):
 
 
 # ----------------------------------------------------------------------------- argument checks
-def value_error_probe(sub, fn, kwargs):
-    """Call ``fn`` with bad arguments; report what it raised."""
+def _raised(call) -> dict:
+    """What ``call()`` raised: its type name and message (None and "" when it returned)."""
     try:
-        if fn == "init_weights":
-            model = _init_model([3, 4, 2], torch.float32, "cpu")
-            sub.init_weights(model, **kwargs)
-        else:
-            getattr(sub, fn)(**kwargs)
+        call()
     except Exception as exc:  # noqa: BLE001 - reported to the test
         return {"raised": type(exc).__name__, "message": str(exc)}
     return {"raised": None, "message": ""}
+
+
+def value_error_probe(sub, fn, kwargs):
+    """Call ``fn`` with bad arguments; report what it raised."""
+    if fn == "init_weights":
+        return _raised(lambda: sub.init_weights(_init_model([3, 4, 2], torch.float32, "cpu"),
+                                                **kwargs))
+    return _raised(lambda: getattr(sub, fn)(**kwargs))
