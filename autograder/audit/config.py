@@ -26,6 +26,8 @@ from pathlib import Path
 from ..exercise import Exercise
 
 CONFIG = "audit.toml"
+#: how a reason from the [ungraded] table starts in a verdict (the report shows it as it is)
+UNGRADED = "not graded: "
 
 
 @dataclass
@@ -41,7 +43,7 @@ class AuditConfig:
         return cls(functions=dict(data.get("functions", {})),
                    integration={name for name, t in exercise.tests.items() if t.integration},
                    equivalent={**dict(data.get("equivalent", {})),
-                               **{k: f"not graded: {v}" for k, v in
+                               **{k: UNGRADED + v for k, v in
                                   data.get("ungraded", {}).items()}})
 
 

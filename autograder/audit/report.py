@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import Audit, analysis
+from .config import UNGRADED
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def markdown(audit: Audit, limits: Thresholds) -> str:
                   "by the line in bold (`*` matches any text) with a one-line reason, or "
                   "strengthen the tests.", ""]
         for v in survivors:
-            reason = ((v.equivalent if v.equivalent.startswith("not graded")
+            reason = ((v.equivalent if v.equivalent.startswith(UNGRADED)
                        else f"equivalent: {v.equivalent}") if v.equivalent else "NOT recorded")
             parts += [f"**{v.key}**", "", f"{v.ident} ({v.description}); {reason}", "",
                       "```diff", v.diff.rstrip(), "```", ""]
