@@ -407,6 +407,21 @@ def test_output_is_drained_and_capped(sandbox):
     assert out.splitlines()[1] == "first line" and len(out) < 4096 + 100
 
 
+def test_output_read_at_once_counts_what_is_still_in_the_pipe():
+    """A reply can overtake the worker's last output: reading the output right after a call
+    must wait for the pipe to be drained, not report a partial count."""
+    from autograder.sandbox.process import OutputDrain
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"z" * 60_000)  # fits the pipe: written before anyone reads
+    drain = OutputDrain(read_end, keep=100)
+    drain.start()
+    assert drain.text().splitlines()[0] == ("[60000 bytes printed; the first 100 are kept, "
+                                            "59900 more bytes of output dropped]")
+    os.close(write_end)
+    drain.join(timeout=2)
+    assert not drain.is_alive() and drain.text().count("[60000 bytes printed") == 1
+
+
 def test_grading_deadline_stops_calls(sandbox):
     sub = sandbox("""
         def spin():

@@ -7,6 +7,7 @@ of its private uid; otherwise: its process group and its descendants).
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import secrets
@@ -14,9 +15,11 @@ import select
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 from dataclasses import dataclass, field
@@ -57,26 +60,53 @@ class SandboxSpec:
 
 
 class OutputDrain(threading.Thread):
-    """Reads the worker's stdout/stderr; keeps the first ``keep`` bytes and counts the rest."""
+    """Reads the worker's stdout/stderr; keeps the first ``keep`` bytes and counts the rest.
+
+    A chunk is read and counted under ``lock``, so ``settle`` can tell "everything written so
+    far is counted" (the pipe is empty while it holds the lock) from "a chunk is in flight"."""
 
     def __init__(self, fd: int, keep: int):
         super().__init__(daemon=True)
         self.fd, self.keep, self.kept, self.dropped = fd, keep, bytearray(), 0
+        self.lock = threading.Lock()
 
     def run(self):
+        poller = select.poll()
+        poller.register(self.fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         while True:
-            try:
-                chunk = os.read(self.fd, 1 << 16)
-            except OSError:
-                break
-            if not chunk:
-                break
-            room = self.keep - len(self.kept)
-            self.kept += chunk[:max(room, 0)]
-            self.dropped += max(len(chunk) - max(room, 0), 0)
-        os.close(self.fd)
+            poller.poll()  # blocks outside the lock until there is data or the writer is gone
+            with self.lock:
+                try:
+                    chunk = os.read(self.fd, 1 << 16)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    os.close(self.fd)
+                    self.fd = -1  # under the lock: settle never asks a reused descriptor
+                    return
+                room = max(self.keep - len(self.kept), 0)
+                self.kept += chunk[:room]
+                self.dropped += max(len(chunk) - room, 0)
+
+    def settle(self, timeout_s: float = 2.0) -> None:
+        """Wait (at most ``timeout_s``) until what the worker has written so far is counted:
+        a reply can overtake the last 64 KiB of output still in the pipe."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.fd < 0:  # the worker's end is closed and everything is counted
+                    return
+                try:
+                    pending = struct.unpack("i", fcntl.ioctl(self.fd, termios.FIONREAD,
+                                                             b"\0\0\0\0"))[0]
+                except OSError:
+                    return
+            if pending == 0:
+                return
+            time.sleep(0.005)
 
     def text(self) -> str:
+        self.settle()
         out = bytes(self.kept).decode("utf-8", "replace")
         if self.dropped:  # said first: whoever shows the output may cut its end
             out = (f"[{len(self.kept) + self.dropped} bytes printed; the first {len(self.kept)} "
