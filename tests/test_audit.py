@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from autograder.audit import analysis, lazy, mutants, run_audit, sample_evenly
-from autograder.audit.command import survivor_keys
+from autograder.audit.command import killed_verdicts, survivor_keys
 from autograder.audit.config import AuditConfig, TestInfo, function_tasks
 from autograder.audit.report import Thresholds, markdown, problems, write
 from autograder.exercise import find_exercise
@@ -222,6 +222,34 @@ def test_report_and_thresholds(tmp_path):
     audit.mutants.append(dataclasses.replace(killed, key="other"))
     write(audit, Thresholds(), tmp_path)
     assert survivor_keys(tmp_path / "audit.json") == {m.key}
+    # ... and carries the killed ones over, so a re-run still reports every mutant
+    earlier = killed_verdicts([tmp_path / "audit.json"])
+    assert set(earlier) == {"other"}
+    carried = analysis.carried_verdict(dataclasses.replace(m, key="other"), earlier["other"], {})
+    assert carried.killed and carried.carried and carried.collateral == killed.collateral
+
+
+def test_survivors_of_grades_only_what_earlier_audits_left_alive(tmp_path, monkeypatch):
+    """run_audit(carried=...) grades the other mutants and reports the carried ones as killed."""
+    import autograder.audit as audit_pkg
+    from autograder.exercise import find_exercise
+    graded = []
+
+    def fake_grade_all(exercise, jobs, *args, **kwargs):
+        graded.extend(j.ident for j in jobs)
+        return {j.ident: _results(("[x] t", None, 0, 1)) for j in jobs}
+
+    monkeypatch.setattr(audit_pkg, "grade_all", fake_grade_all)
+    monkeypatch.setattr(audit_pkg, "grade_job", lambda *a, **k: {"score": 1, "max_score": 1,
+                                                                 "tests": [{}]})
+    exercise = find_exercise("backprop")
+    source = audit_pkg.solution_path(exercise, audit_pkg.course_root()).read_text()
+    every = [m for m in mutants.generate(source) if m.function == "relu_forward"]
+    earlier = {every[0].key: {"killed": True, "collateral": []}}
+    audit = audit_pkg.run_audit(exercise, tmp_path, functions={"relu_forward"}, carried=earlier,
+                                parts=("mutants",), progress=False)
+    assert len(audit.mutants) == len(every) and len(graded) == len(every) - 1
+    assert [v.key for v in audit.mutants if v.carried] == [every[0].key]
 
 
 # ---------------------------------------------------------------- the exercises, sampled

@@ -115,7 +115,7 @@ def sample_evenly(items: list, n: int | None, key) -> list:
 
 
 def run_audit(exercise: Exercise, work: Path, *, sample: int | None = None,
-              functions: set[str] | None = None, keys: set[str] | None = None,
+              functions: set[str] | None = None, carried: dict[str, dict] | None = None,
               seeds=DEFAULT_SEEDS,
               parts=("mutants", "lazy", "false"), workers: int = 2,
               max_examples: int | None = None, progress: bool = True) -> Audit:
@@ -136,8 +136,9 @@ def run_audit(exercise: Exercise, work: Path, *, sample: int | None = None,
     jobs: list[Job] = []
     chosen = []
     if "mutants" in parts:
-        every = [m for m in mutants.generate(source)
-                 if wanted(m.function) and (keys is None or m.key in keys)]
+        every = [m for m in mutants.generate(source) if wanted(m.function)]
+        carried_over = [m for m in every if m.key in (carried or {})]
+        every = [m for m in every if m.key not in (carried or {})]
         chosen = sample_evenly(every, sample, key=lambda m: m.function)
         for m in chosen:
             path = variants_dir / f"{m.ident}.py"
@@ -175,6 +176,9 @@ def run_audit(exercise: Exercise, work: Path, *, sample: int | None = None,
     results = grade_all(exercise, jobs, work / "results", workers=workers, limit_s=limit,
                         max_examples=max_examples, progress=progress)
     audit.gradings = len(jobs) + 1
+    if "mutants" in parts:
+        audit.mutants += [analysis.carried_verdict(m, carried[m.key], config.equivalent)
+                          for m in carried_over]
     for m in chosen:
         audit.mutants.append(analysis.judge_mutant(
             m, results[m.ident], index, tasks.get(m.function, set()), config.integration,

@@ -42,6 +42,7 @@ class MutantVerdict:
     killed: bool
     equivalent: str | None  # the recorded reason, when judged equivalent
     collateral: list[Lost] = field(default_factory=list)
+    carried: bool = False  # killed in an earlier audit (--survivors-of), not graded again
 
     @property
     def collateral_points(self) -> float:
@@ -70,6 +71,13 @@ def judge_mutant(mutant, results: dict, index, own_tasks: set[str], integration:
                   and x.points > 0]
     return MutantVerdict(mutant.ident, mutant.function, mutant.key, mutant.description,
                          mutant.diff, killed, recorded_reason(equivalent, mutant.key), collateral)
+
+
+def carried_verdict(mutant, earlier: dict, equivalent: dict[str, str]) -> MutantVerdict:
+    """A mutant an earlier audit killed (``earlier``: its audit.json entry), not graded again."""
+    return MutantVerdict(mutant.ident, mutant.function, mutant.key, mutant.description,
+                         mutant.diff, True, recorded_reason(equivalent, mutant.key),
+                         [Lost(**lost) for lost in earlier.get("collateral", [])], carried=True)
 
 
 def task_points(results: dict, task: str) -> float:

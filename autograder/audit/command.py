@@ -15,9 +15,11 @@ def add_arguments(p):
     p.add_argument("--sample", type=int, help="grade at most N mutants, spread over the functions "
                                               "(default: every mutant)")
     p.add_argument("--functions", help="only these graded functions (comma-separated)")
-    p.add_argument("--survivors-of", type=Path, metavar="AUDIT_JSON",
-                   help="grade only the mutants that survived in this earlier audit.json "
-                        "(after adding tests: did they kill them?)")
+    p.add_argument("--survivors-of", type=Path, nargs="+", metavar="AUDIT_JSON",
+                   help="grade only the mutants these earlier audit.json files did not kill "
+                        "(their survivors, and mutants of code changed since); the ones they "
+                        "killed are carried over as killed, so the report still covers every "
+                        "mutant. Sound when the tests only grew stricter since.")
     p.add_argument("--parts", default=",".join(PARTS), help="mutants,lazy,false (default: all)")
     p.add_argument("--seeds", type=int, default=len(DEFAULT_SEEDS),
                    help="hypothesis seeds of the false-failure audit (default 5)")
@@ -39,6 +41,16 @@ def survivor_keys(report: Path) -> set[str]:
     return {m["key"] for m in data.get("mutants", []) if not m["killed"]}
 
 
+def killed_verdicts(reports: list[Path]) -> dict[str, dict]:
+    """key -> the verdict (audit.json entry) of every mutant one of ``reports`` killed."""
+    killed = {}
+    for report in reports:
+        for m in json.loads(report.read_text()).get("mutants", []):
+            if m["killed"]:
+                killed.setdefault(m["key"], m)
+    return killed
+
+
 def main(args):
     exercise = find_exercise(args.exercise)
     out = args.out or Path(f"audit-{exercise.name}")
@@ -46,8 +58,8 @@ def main(args):
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise SystemExit(f"unknown parts {sorted(unknown)}; choose from {', '.join(PARTS)}")
-    keys = survivor_keys(args.survivors_of) if args.survivors_of else None
-    audit = run_audit(exercise, out / "work", sample=args.sample, keys=keys,
+    carried = killed_verdicts(args.survivors_of) if args.survivors_of else None
+    audit = run_audit(exercise, out / "work", sample=args.sample, carried=carried,
                       functions=set(args.functions.split(",")) if args.functions else None,
                       seeds=tuple(range(1, args.seeds + 1)), parts=parts, workers=args.jobs,
                       max_examples=args.max_examples)

@@ -65,7 +65,10 @@ def summary_text(audit: Audit, limits: Thresholds) -> str:
         lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in _rows(audit)]
         lines.append(f"mutation score {rate:.1%} ({sum(v.killed for v in audit.mutants)} killed of "
                      f"{len(audit.mutants)}, {sum(bool(v.equivalent) and not v.killed for v in audit.mutants)}"
-                     f" recorded equivalent or not graded); collateral points {audit.collateral_points:g}")
+                     f" recorded equivalent or not graded"
+                     + (f"; {sum(v.carried for v in audit.mutants)} killed in an earlier audit, "
+                        "not graded again" if any(v.carried for v in audit.mutants) else "")
+                     + f"); collateral points {audit.collateral_points:g}")
     if audit.free:
         lines.append(f"lazy variants: {audit.free_points:g} free points over {len(audit.free)} functions")
         lines += [f"  {f.function} ({f.task}): {f.free:g} free points from {', '.join(f.tests)}"
