@@ -97,10 +97,7 @@ def layer_grad_norms(model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn
         with torch.enable_grad():
             loss = loss_fn(model(X), y)
             loss.backward()
-        norms = []
-        for m in linears:
-            g = m.weight.grad
-            norms.append(0.0 if g is None else torch.linalg.vector_norm(g).item())
+        norms = [torch.linalg.vector_norm(m.weight.grad).item() for m in linears]
     finally:
         for p in params:
             p.grad = None
@@ -111,8 +108,6 @@ def layer_grad_norms(model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn
 def clip_grad_norm_(parameters, max_norm: float) -> float:
     """total = ||concat(p.grad)||_2; if total > max_norm every grad *= max_norm / (total + 1e-6); returns total."""
     # BEGIN SOLUTION
-    if max_norm != max_norm or max_norm < 0:
-        raise ValueError(f"max_norm must be a non-negative number, got {max_norm!r}")
     if isinstance(parameters, torch.Tensor):
         parameters = [parameters]
     grads = [p.grad for p in parameters if p.grad is not None]
@@ -144,8 +139,9 @@ def train_and_measure(model, data, *, epochs, lr, batch_size, generator, loss_th
     if X_train.dim() != 2 or y_train.shape != X_train.shape[:1]:
         raise ValueError(f"data: X_train must be (N, D) and y_train (N,), got "
                          f"{tuple(X_train.shape)} and {tuple(y_train.shape)}")
-    if X_train.shape[0] == 0:
-        raise ValueError("data: empty training split")
+    if X_train.shape[0] == 0 or X_test.shape[0] == 0:
+        raise ValueError(f"data: empty split ({X_train.shape[0]} training rows, "
+                         f"{X_test.shape[0]} test rows)")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -153,7 +149,6 @@ def train_and_measure(model, data, *, epochs, lr, batch_size, generator, loss_th
     if not lr >= 0:
         raise ValueError(f"lr must be >= 0, got {lr!r}")
 
-    was_training = model.training
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     n = X_train.shape[0]
     # The permutation is drawn on the generator's device, then moved to the data's device.
@@ -190,12 +185,8 @@ def train_and_measure(model, data, *, epochs, lr, batch_size, generator, loss_th
     optimizer.zero_grad(set_to_none=True)
     model.eval()
     with torch.no_grad():
-        if X_test.shape[0] > 0:
-            pred = model(X_test).argmax(dim=1)
-            test_accuracy = (pred == y_test).sum().item() / y_test.shape[0]
-        else:
-            test_accuracy = float("nan")
-    model.train(was_training)
+        pred = model(X_test).argmax(dim=1)
+        test_accuracy = (pred == y_test).sum().item() / y_test.shape[0]
     return {
         "train_time_s": float(train_time),
         "loss_curve": loss_curve,
@@ -214,15 +205,12 @@ def depth_study(data, depths=(2, 5, 10, 20), residual=(False, True), *, width=32
     seed = train_kwargs["generator"].initial_seed(); every run gets a fresh CPU generator seeded
     with it for init_weights (the model is then moved to the data's device and dtype) and a fresh
     generator seeded with it (on the given generator's device) for shuffling, so a run does not
-    depend on which runs came before it. Without a generator the seed is 0.
+    depend on which runs came before it. A generator of None means torch's default generator.
     """
     # BEGIN SOLUTION
-    try:
-        X_train, y_train, X_test, y_test = data
-    except (TypeError, ValueError):
-        raise ValueError("data must be (X_train, y_train, X_test, y_test)") from None
-    gen = train_kwargs.pop("generator", None)
-    seed = gen.initial_seed() if gen is not None else 0
+    X_train, y_train, X_test, y_test = data
+    gen = train_kwargs.pop("generator", None) or torch.default_generator
+    seed = gen.initial_seed()
     in_dim = X_train.shape[1]
     labels = torch.cat([y_train.reshape(-1), y_test.reshape(-1)])
     out_dim = int(labels.max().item()) + 1
@@ -230,11 +218,9 @@ def depth_study(data, depths=(2, 5, 10, 20), residual=(False, True), *, width=32
     for depth in depths:
         for res in residual:
             model = make_mlp(in_dim, width, depth, out_dim, activation=activation, residual=res)
-            model = model.to(dtype=X_train.dtype)
             init_weights(model, init, generator=torch.Generator().manual_seed(seed))
-            model = model.to(device=X_train.device)
-            run_gen = (torch.Generator(device=gen.device) if gen is not None
-                       else torch.Generator()).manual_seed(seed)
+            model = model.to(device=X_train.device, dtype=X_train.dtype)
+            run_gen = torch.Generator(device=gen.device).manual_seed(seed)
             out = train_and_measure(model, data, generator=run_gen, **train_kwargs)
             results.append({"depth": depth, "residual": bool(res), "activation": activation, **out})
     return results

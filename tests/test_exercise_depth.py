@@ -52,7 +52,8 @@ BUGS = {
     "bug_steps_zero_based": ("train_and_measure", {
         "test_train_and_measure_full_batch_values": ("steps_to_threshold", "from 1"),
         "test_train_and_measure_minibatches": ("steps_to_threshold",)},
-        {"test_train_and_measure_keys_types_lengths", "test_train_and_measure_device"}),
+        {"test_train_and_measure_keys_types_lengths", "test_train_and_measure_device",
+         "test_train_and_measure_rejects_bad_arguments"}),
     "bug_weighted_loss_curve": ("train_and_measure", {
         "test_train_and_measure_minibatches": ("loss_curve", "unweighted")},
         {"test_train_and_measure_keys_types_lengths", "test_train_and_measure_device"}),

@@ -281,12 +281,12 @@ def recorded_grad_norms(sub, calls=None):
 
 def train_probe(sub, sizes, activation, residual, weights, data, epochs, lr, batch_size, seed,
                 loss_threshold, generator_device="cpu"):
-    """train_and_measure on the tests' own MLP (given weights) with a seeded generator; also
-    what your layer_grad_norms returned when train_and_measure called it (recorded_grad_norms)
-    and the call's wall time (wall_s)."""
+    """train_and_measure on the tests' own MLP (given weights) with a seeded generator (None
+    when ``seed`` is None); also what your layer_grad_norms returned when train_and_measure
+    called it (recorded_grad_norms) and the call's wall time (wall_s)."""
     X_tr, y_tr, X_te, y_te = _split(data)
     model = build_mlp(sizes, activation, residual, weights, device=X_tr.device, dtype=X_tr.dtype)
-    gen = torch.Generator(device=generator_device).manual_seed(seed)
+    gen = None if seed is None else torch.Generator(device=generator_device).manual_seed(seed)
     calls = []
     with recorded_grad_norms(sub, calls):
         start = time.perf_counter()
@@ -318,6 +318,34 @@ def depth_study_probe(sub, data, seed, generator_device="cpu", **kwargs):
     gen = torch.Generator(device=generator_device).manual_seed(seed)
     with recorded_grad_norms(sub):
         return sub.depth_study(data, generator=gen, **kwargs)
+
+
+def study_parts_probe(sub, data, seed, depth, residual, width, activation, init, **train_kwargs):
+    """On ``data`` in float64: your depth_study's run (depth, residual), and the same run
+    composed from your make_mlp, init_weights and train_and_measure as the handout says
+    (n_classes = largest label + 1; init with a fresh CPU generator seeded ``seed``; the model
+    moved to the data's device and dtype after init ("after") or before it ("before"); a fresh
+    generator seeded ``seed`` to shuffle)."""
+    data = tuple(t.double() if t.is_floating_point() else t for t in _split(data))
+    X_tr, y_tr, X_te, y_te = data
+    n_classes = int(torch.cat([y_tr, y_te]).max().item()) + 1
+
+    def composed(move_first):
+        model = sub.make_mlp(X_tr.shape[1], width, depth, n_classes, activation=activation,
+                             residual=residual)
+        if move_first:
+            model = model.to(device=X_tr.device, dtype=X_tr.dtype)
+        returned = sub.init_weights(model, init, generator=torch.Generator().manual_seed(seed))
+        model = (returned if isinstance(returned, nn.Module) else model).to(
+            device=X_tr.device, dtype=X_tr.dtype)
+        return sub.train_and_measure(model, data, generator=torch.Generator().manual_seed(seed),
+                                     **train_kwargs)
+
+    with recorded_grad_norms(sub):
+        study = sub.depth_study(data, depths=(depth,), residual=(residual,), width=width,
+                                activation=activation, init=init,
+                                generator=torch.Generator().manual_seed(seed), **train_kwargs)
+        return {"study": study, "after": composed(False), "before": composed(True)}
 
 
 # ----------------------------------------------------------------------------- plots

@@ -77,7 +77,7 @@ def depth_study(data, depths=(2, 5, 10, 20), residual=(False, True), *, width=32
     seed = train_kwargs["generator"].initial_seed(); every run gets a fresh CPU generator seeded
     with it for init_weights (the model is then moved to the data's device and dtype) and a fresh
     generator seeded with it (on the given generator's device) for shuffling, so a run does not
-    depend on which runs came before it. Without a generator the seed is 0.
+    depend on which runs came before it. A generator of None means torch's default generator.
     """
     raise NotImplementedError("depth_study: your code here")
 

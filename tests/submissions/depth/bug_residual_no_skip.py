@@ -121,8 +121,9 @@ def train_and_measure(model, data, *, epochs, lr, batch_size, generator, loss_th
     if X_train.dim() != 2 or y_train.shape != X_train.shape[:1]:
         raise ValueError(f"data: X_train must be (N, D) and y_train (N,), got "
                          f"{tuple(X_train.shape)} and {tuple(y_train.shape)}")
-    if X_train.shape[0] == 0:
-        raise ValueError("data: empty training split")
+    if X_train.shape[0] == 0 or X_test.shape[0] == 0:
+        raise ValueError(f"data: empty split ({X_train.shape[0]} training rows, "
+                         f"{X_test.shape[0]} test rows)")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -205,9 +206,8 @@ def depth_study(data, depths=(2, 5, 10, 20), residual=(False, True), *, width=32
     for depth in depths:
         for res in residual:
             model = make_mlp(in_dim, width, depth, out_dim, activation=activation, residual=res)
-            model = model.to(dtype=X_train.dtype)
             init_weights(model, init, generator=torch.Generator().manual_seed(seed))
-            model = model.to(device=X_train.device)
+            model = model.to(device=X_train.device, dtype=X_train.dtype)
             run_gen = (torch.Generator(device=gen.device) if gen is not None
                        else torch.Generator()).manual_seed(seed)
             out = train_and_measure(model, data, generator=run_gen, **train_kwargs)

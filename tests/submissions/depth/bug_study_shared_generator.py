@@ -121,8 +121,9 @@ def train_and_measure(model, data, *, epochs, lr, batch_size, generator, loss_th
     if X_train.dim() != 2 or y_train.shape != X_train.shape[:1]:
         raise ValueError(f"data: X_train must be (N, D) and y_train (N,), got "
                          f"{tuple(X_train.shape)} and {tuple(y_train.shape)}")
-    if X_train.shape[0] == 0:
-        raise ValueError("data: empty training split")
+    if X_train.shape[0] == 0 or X_test.shape[0] == 0:
+        raise ValueError(f"data: empty split ({X_train.shape[0]} training rows, "
+                         f"{X_test.shape[0]} test rows)")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:

@@ -92,6 +92,8 @@ def train_and_measure(model, data, *, epochs, lr, batch_size, generator, loss_th
     X_train, y_train, X_test, y_test = data
     if len(y_train) != len(X_train):
         raise ValueError(f"data: {len(y_train)} labels for {len(X_train)} rows")
+    if len(X_train) == 0 or len(X_test) == 0:
+        raise ValueError("data: the training and test splits must not be empty")
     if epochs < 0 or batch_size < 1 or lr < 0:
         raise ValueError(f"need epochs >= 0, batch_size >= 1, lr >= 0; got epochs={epochs}, "
                          f"batch_size={batch_size}, lr={lr}")
@@ -135,7 +137,7 @@ def depth_study(data, depths=(2, 5, 10, 20), residual=(False, True), *, width=32
             model = make_mlp(X_train.shape[1], width, depth, n_classes, activation=activation,
                              residual=res)
             init_weights(model, init, torch.Generator().manual_seed(seed))
-            model.to(X_train.device)
+            model.to(X_train.device, X_train.dtype)
             shuffle = torch.Generator(device=gen.device)
             shuffle.manual_seed(seed)
             run = train_and_measure(model, data, generator=shuffle, **train_kwargs)

@@ -405,13 +405,14 @@ def replica(case, **kw):
                          batch_size=case.batch_size, seed=case.seed, **kw)
 
 
-def run_train(submission, case, threshold):
-    """train_probe on ``case`` (a strategies.TrainCase) with ``loss_threshold=threshold``."""
+def run_train(submission, case, threshold, generator=True):
+    """train_probe on ``case`` (a strategies.TrainCase) with ``loss_threshold=threshold``
+    (``generator=False``: a generator of None)."""
     return submission.probe("train_probe", sizes=list(case.sizes),
                             activation=case.config["activation"], residual=case.config["residual"],
                             weights=case.weights, data=case.data, epochs=case.epochs, lr=case.lr,
-                            batch_size=case.batch_size, seed=case.seed, loss_threshold=threshold,
-                            _where="train_and_measure")
+                            batch_size=case.batch_size, seed=case.seed if generator else None,
+                            loss_threshold=threshold, _where="train_and_measure")
 
 
 def pick_threshold(steps, seed):

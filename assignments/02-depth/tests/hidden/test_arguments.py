@@ -53,22 +53,31 @@ def test_init_weights_rejects_unknown_scheme(submission):
 
 @task("train_and_measure")
 def test_train_and_measure_rejects_bad_arguments(submission):
-    """train_and_measure raises ValueError naming data, epochs, batch_size or lr for bad arguments (epochs=0 and batch_size=1 are valid)"""
+    """train_and_measure raises ValueError naming data, epochs, batch_size or lr for bad arguments (epochs=0, batch_size=1, one training row, lr=0 and a generator of None are valid)"""
     case = S.train_case(dict(in_dim=3, width=5, depth=2, out_dim=2, activation="tanh",
                              residual=False), n_train=12, n_test=4, epochs=2, batch_size=12,
                         lr=0.2, seed=0)
-    steps, _ = R.replica(case)
-    threshold, _ = R.pick_threshold(steps, case.seed)
-    R.expect_train_values(R.run_train(submission, case, threshold), case, threshold)
+    _expect_train_values(submission, case)
     none = R.run_train(submission, case._replace(epochs=0), 0.0)["result"]
     R.check_train_result(none, epochs=0, n_layers=len(case.sizes) - 1)
     single = R.run_train(submission, case._replace(epochs=1, batch_size=1), 0.0)["result"]
     R.check_train_result(single, epochs=1, n_layers=len(case.sizes) - 1)
     X_tr, y_tr, X_te, y_te = case.data
+    _expect_train_values(submission, case._replace(data=(X_tr[:1], y_tr[:1], X_te, y_te),
+                                                   batch_size=1))
+    _expect_train_values(submission, case, generator=False)  # one batch: the order is free
+    # lr=0: the weights never move. One epoch of one batch of 16 rows: the step's loss is
+    # loss_curve[0] exactly (a size-weighted mean too), whatever order the rows come in
+    frozen = S.train_case(dict(case.config), n_train=16, n_test=4, epochs=1, batch_size=16,
+                          lr=0.0, seed=1)
+    _expect_train_values(submission, frozen)
+    _expect_strictly_below(submission, frozen)
     good = dict(epochs=1, lr=0.1, batch_size=4, loss_threshold=0.0)
     cases = [("data=(X_train, y_train), without the test split", case.data, {}, "two", "data"),
              ("y_train of 11 labels for 12 rows of X_train", (X_tr, y_tr[:11], X_te, y_te), {},
               "four", "data"),
+             ("an empty training split", (X_tr[:0], y_tr[:0], X_te, y_te), {}, "four", "data"),
+             ("an empty test split", (X_tr, y_tr, X_te[:0], y_te[:0]), {}, "four", "data"),
              ("epochs=-1", case.data, {"epochs": -1}, "four", "epochs"),
              ("batch_size=0", case.data, {"batch_size": 0}, "four", "batch_size"),
              ("lr=-0.1", case.data, {"lr": -0.1}, "four", "lr")]
@@ -77,3 +86,21 @@ def test_train_and_measure_rejects_bad_arguments(submission):
                                 residual=False, weights=case.weights, data=data,
                                 kwargs={**good, **kwargs}, split=split, _where="train_and_measure")
         _expect_raised(info, f"train_and_measure with {what}", word)
+
+
+def _expect_train_values(submission, case, generator=True):
+    """train_and_measure's values on ``case`` (one batch per epoch, or batches of one row)."""
+    steps, _ = R.replica(case)
+    threshold, _ = R.pick_threshold(steps, case.seed)
+    R.expect_train_values(R.run_train(submission, case, threshold, generator), case, threshold)
+
+
+def _expect_strictly_below(submission, case):
+    """A one-step run with loss L (your own run's loss_curve[0]): a threshold of exactly L is
+    not strictly undercut."""
+    first = R.run_train(submission, case, 0.0)["result"]["loss_curve"][0]
+    got = R.run_train(submission, case, first)["result"]["steps_to_threshold"]
+    if got is not None:
+        fail(f"train_and_measure (one step) with loss_threshold equal to that step's loss "
+             f"{first!r} gave steps_to_threshold={got!r}; a step counts only when its loss is "
+             "strictly below the threshold (use <, not <=), so it should be None")

@@ -46,6 +46,12 @@ def test_clip_grad_norm_matches_torch(submission, case):
 @task("clip_grad_norm_")
 @given(case=S.clip_cases(below=True))
 def test_clip_grad_norm_untouched_below_max_norm(submission, case):
-    """clip_grad_norm_ below max_norm: returns the total norm and leaves every gradient untouched"""
+    """clip_grad_norm_ below max_norm: returns the total norm and leaves every gradient untouched (0.0 when no parameter has one)"""
     info = R.run_clip(submission, case)
     R.expect_clipped(info, case)
+    none = submission.probe("clip_probe", grads=[None, None], max_norm=case.max_norm,
+                            _where="clip_grad_norm_")
+    if none["total"] != 0.0 or any(g is not None for g in none["grads"]):
+        fail(f"clip_grad_norm_ on parameters without gradients returned {none['total']!r}; like "
+             "torch, it skips them: the total norm of no gradients is 0.0 and nothing changes")
+

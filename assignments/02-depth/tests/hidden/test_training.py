@@ -113,3 +113,23 @@ def test_depth_study_runs_are_reproducible(submission):
             and other[0].get("loss_curve") == a["loss_curve"]:
         fail(f"depth_study gave the same run for the generator seeds {seed} and {seed + 1}: seed "
              "each run's generators from generator.initial_seed(), not from a constant")
+
+
+@task("depth_study")
+def test_depth_study_run_is_the_handouts_composition(submission):
+    """Integration: on float64 data, a depth_study run equals make_mlp + init_weights + train_and_measure composed as the handout says"""
+    info = submission.probe("study_parts_probe", data=SPIRALS, seed=5, depth=3, residual=True,
+                            **dict(STUDY, epochs=2), _where="depth_study")
+    study = info["study"]
+    R.check_study(study, (3,), (True,), 2, "sigmoid")
+    run = study[0]
+    for order in ("after", "before"):
+        R.check_train_result(info[order], epochs=2, n_layers=4)
+        if all(np.allclose(np.array(run[k], dtype=float), np.array(info[order][k], dtype=float),
+                           rtol=1e-9, atol=0) for k in ("loss_curve", "test_accuracy", "grad_norms")):
+            return
+    fail("depth_study(depths=(3,), residual=(True,)) on float64 data differs from the same run "
+         "built by hand: make_mlp(D, width, 3, n_classes, ...) with n_classes = largest label + 1, "
+         "init_weights(model, init, generator=torch.Generator().manual_seed(seed)), the model "
+         "moved to the data's device AND dtype, and train_and_measure with a fresh generator "
+         "seeded the same (seed = generator.initial_seed())")
