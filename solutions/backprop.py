@@ -27,12 +27,6 @@ def _check_2d(name, a):
     return a
 
 
-def _check_cache(cache, n):
-    if not isinstance(cache, tuple) or len(cache) != n:
-        raise ValueError("cache must be the cache returned by the matching forward function")
-    return cache
-
-
 def _check_dout(dout, shape):
     dout = _as_array("dout", dout)
     if dout.shape != shape:
@@ -61,7 +55,7 @@ def affine_forward(x, W, b):
 def affine_backward(dout, cache):
     """dx = dout @ W.T, dW = x.T @ dout, db = sum_n dout.  dout (N, M) -> dx (N, D), dW (D, M), db (M,)."""
     # BEGIN SOLUTION
-    x, W, _b = _check_cache(cache, 3)
+    x, W, _b = cache
     dout = _check_dout(dout, (x.shape[0], W.shape[1]))
     dx = dout @ W.T
     dW = x.T @ dout
@@ -82,7 +76,7 @@ def relu_forward(x):
 def relu_backward(dout, cache):
     """dx = dout * [x > 0] (gradient 0 at x == 0).  dout (shape of x) -> dx (shape of x)."""
     # BEGIN SOLUTION
-    (x,) = _check_cache(cache, 1)
+    (x,) = cache
     dout = _check_dout(dout, x.shape)
     return np.where(x > 0, dout, 0)
     # END SOLUTION
@@ -106,7 +100,7 @@ def sigmoid_forward(x):
 def sigmoid_backward(dout, cache):
     """dx = dout * s * (1 - s) with s = sigmoid(x).  dout (shape of x) -> dx (shape of x)."""
     # BEGIN SOLUTION
-    out, out_neg = _check_cache(cache, 2)
+    out, out_neg = cache
     dout = _check_dout(dout, out.shape)
     with np.errstate(under="ignore"):
         return dout * (out * out_neg)
@@ -119,8 +113,6 @@ def softmax_cross_entropy(logits, y):
     # BEGIN SOLUTION
     logits = _check_2d("logits", logits)
     N, C = logits.shape
-    if N == 0 or C == 0:
-        raise ValueError(f"logits must be non-empty (N, C), got shape {logits.shape}")
     y = _as_array("y", y)
     if y.shape != (N,):
         raise ValueError(f"y must have shape (N,) = ({N},), got {y.shape}")
@@ -147,8 +139,6 @@ def mse_loss(pred, target):
     target = _as_array("target", target)
     if target.shape != pred.shape:
         raise ValueError(f"target must have pred's shape {pred.shape}, got {target.shape}")
-    if pred.size == 0:
-        raise ValueError("pred must not be empty")
     diff = pred - target
     loss = (diff * diff).mean()
     dpred = diff * (2 / pred.size)
@@ -196,10 +186,6 @@ def relative_error(a, b):
     b = _as_array("b", b)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
-    if a.size == 0:
-        return 0.0
-    a = a.astype(np.float64)
-    b = b.astype(np.float64)
     err = np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
     return float(err.max())
     # END SOLUTION
@@ -218,13 +204,8 @@ class MLP:
     def __init__(self, layer_sizes, activation="relu", seed=0):
         """layer_sizes [D, H1, ..., C] (at least 2 entries); activation "relu" or "sigmoid"."""
         # BEGIN SOLUTION
-        try:
-            given = list(layer_sizes)
-            sizes = [int(s) for s in given]
-            ok = len(sizes) >= 2 and all(s >= 1 and s == t for s, t in zip(sizes, given))
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
+        sizes = [int(s) for s in layer_sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError("layer_sizes must be a list of at least 2 positive integers "
                              f"[D, H1, ..., C], got {layer_sizes!r}")
         if activation not in ("relu", "sigmoid"):
@@ -288,8 +269,6 @@ def train(model, X, y, *, lr=0.1, epochs=100, batch_size=32, seed=0):
     y = _as_array("y", y)
     if y.shape != (X.shape[0],):
         raise ValueError(f"y must have shape (N,) = ({X.shape[0]},), got {y.shape}")
-    if X.shape[0] == 0:
-        raise ValueError("X must hold at least one sample")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
             or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
@@ -322,8 +301,6 @@ def accuracy(model, X, y):
     y = _as_array("y", y)
     if y.shape != (scores.shape[0],):
         raise ValueError(f"y must have shape (N,) = ({scores.shape[0]},), got {y.shape}")
-    if y.size == 0:
-        raise ValueError("X must hold at least one sample")
     return float((scores.argmax(axis=1) == y).mean())
     # END SOLUTION
 
@@ -337,11 +314,7 @@ def to_torch(model):
     L = 0
     while f"W{L + 1}" in model.params:
         L += 1
-    if L == 0:
-        raise ValueError("model must have params W1, b1, ...")
     activation = getattr(model, "activation", "relu")
-    if activation not in ("relu", "sigmoid"):
-        raise ValueError(f'model.activation must be "relu" or "sigmoid", got {activation!r}')
     layers = []
     for i in range(1, L + 1):
         W = np.asarray(model.params[f"W{i}"], dtype=np.float64)
