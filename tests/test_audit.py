@@ -174,6 +174,8 @@ def test_collateral_points_are_lost_outside_the_task_and_integration_tests():
                                      {m.key: "same values"})
     assert not survivor.killed and survivor.equivalent == "same values"
     assert analysis.kill_rate([verdict, survivor]) == 1.0  # the equivalent survivor is not counted
+    assert analysis.killed_share([verdict, survivor]) == 0.5  # ... but it is not killed either
+    assert analysis.unrecorded([verdict, survivor]) == []
 
 
 def test_equivalent_mutants_are_recorded_by_key_or_pattern():
@@ -209,13 +211,14 @@ def test_report_and_thresholds(tmp_path):
                   false=[analysis.FalseFailure("reference", 3, "[a] t1", "boom")],
                   false_checked=["reference@3"], seconds=1.0, gradings=3)
     missed = problems(audit, Thresholds())
-    assert len(missed) == 3 and "mutation score 0.0%" in missed[0]
+    assert len(missed) == 4 and "0.0% of the mutants killed (0 of 1)" in missed[0]
+    assert "1 surviving mutants have no reason in audit.toml" in missed[1]
     write(audit, Thresholds(), tmp_path)
     page = (tmp_path / "audit.html").read_text()
     assert "<table>" in page and 'src="mutation_score.png"' in page and m.key.split(":")[0] in page
     assert (tmp_path / "mutation_score.png").read_bytes()[:4] == b"\x89PNG"
     data = json.loads((tmp_path / "audit.json").read_text())
-    assert data["kill_rate"] == 0.0 and len(data["problems"]) == 3
+    assert data["kill_rate"] == 0.0 and data["killed_share"] == 0.0 and len(data["problems"]) == 4
     # --survivors-of reads back the keys of the mutants left alive (and only those)
     killed = analysis.judge_mutant(m, _results(("[a] t1", None, 0, 2)), INDEX, {"a"}, set(), {})
     assert killed.killed

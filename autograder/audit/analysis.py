@@ -151,6 +151,17 @@ def summarize(verdicts: list[MutantVerdict], tasks: dict[str, set[str]]) -> list
         sum(v.collateral_points for v in vs)) for f, vs in by_function.items()]
 
 
+def killed_share(verdicts: list[MutantVerdict]) -> float | None:
+    """Killed / all mutants (recorded survivors count as not killed)."""
+    return sum(v.killed for v in verdicts) / len(verdicts) if verdicts else None
+
+
+def unrecorded(verdicts: list[MutantVerdict]) -> list[MutantVerdict]:
+    """Survivors with no reason in audit.toml: each is a missing test or an unjudged mutant."""
+    return [v for v in verdicts if not v.killed and not v.equivalent]
+
+
 def kill_rate(verdicts: list[MutantVerdict]) -> float | None:
+    """Killed / mutants not recorded as equivalent (the classic mutation score)."""
     judged = [v for v in verdicts if v.killed or not v.equivalent]
     return sum(v.killed for v in judged) / len(judged) if judged else None

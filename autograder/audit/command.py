@@ -26,7 +26,9 @@ def add_arguments(p):
     p.add_argument("--jobs", type=int, default=2, help="gradings at once")
     p.add_argument("--max-examples", type=int, help="override hypothesis max_examples (faster, weaker)")
     p.add_argument("--min-kill", type=float, default=Thresholds.min_kill,
-                   help="least mutation score, 0..1 (default 0.9)")
+                   help="least share of all mutants killed, 0..1 (default 0.9)")
+    p.add_argument("--max-unrecorded", type=int, default=Thresholds.max_unrecorded,
+                   help="most surviving mutants without a reason in audit.toml (default 0)")
     p.add_argument("--max-collateral", type=float, default=Thresholds.max_collateral,
                    help="most collateral points (default 0)")
     p.add_argument("--max-free", type=float, default=Thresholds.max_free,
@@ -63,7 +65,8 @@ def main(args):
                       functions=set(args.functions.split(",")) if args.functions else None,
                       seeds=tuple(range(1, args.seeds + 1)), parts=parts, workers=args.jobs,
                       max_examples=args.max_examples)
-    limits = Thresholds(args.min_kill, args.max_collateral, args.max_free, args.max_false)
+    limits = Thresholds(args.min_kill, args.max_unrecorded, args.max_collateral, args.max_free,
+                        args.max_false)
     write(audit, limits, out)
     print(summary_text(audit, limits))
     print(f"report: {out / 'audit.html'} (and audit.md, audit.json)")

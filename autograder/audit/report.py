@@ -12,7 +12,8 @@ from .config import UNGRADED
 
 @dataclass(frozen=True)
 class Thresholds:
-    min_kill: float = 0.9
+    min_kill: float = 0.9  # killed / all mutants
+    max_unrecorded: int = 0  # survivors without a reason in audit.toml
     max_collateral: float = 0.0
     max_free: float = 0.0
     max_false: int = 0
@@ -21,9 +22,14 @@ class Thresholds:
 def problems(audit: Audit, limits: Thresholds) -> list[str]:
     """Each threshold missed, in words (empty: the audit passes)."""
     out = [f"the reference itself loses points: {audit.baseline}"] if audit.baseline else []
-    rate = analysis.kill_rate(audit.mutants)
-    if rate is not None and rate < limits.min_kill:
-        out.append(f"mutation score {rate:.1%} is below {limits.min_kill:.0%}")
+    share = analysis.killed_share(audit.mutants)
+    if share is not None and share < limits.min_kill:
+        out.append(f"{share:.1%} of the mutants killed ({sum(v.killed for v in audit.mutants)} of "
+                   f"{len(audit.mutants)}), below {limits.min_kill:.0%}")
+    alive = analysis.unrecorded(audit.mutants)
+    if len(alive) > limits.max_unrecorded:
+        out.append(f"{len(alive)} surviving mutants have no reason in audit.toml (allowed "
+                   f"{limits.max_unrecorded}): each is a missing test or needs a recorded reason")
     if audit.collateral_points > limits.max_collateral:
         out.append(f"{audit.collateral_points:g} collateral points (allowed {limits.max_collateral:g})")
     if audit.free_points > limits.max_free:
@@ -63,9 +69,9 @@ def summary_text(audit: Audit, limits: Thresholds) -> str:
     if audit.mutants:
         lines.append("  ".join(h.ljust(w) for h, w in zip(HEADER, widths)))
         lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in _rows(audit)]
-        lines.append(f"mutation score {rate:.1%} ({sum(v.killed for v in audit.mutants)} killed of "
-                     f"{len(audit.mutants)}, {sum(bool(v.equivalent) and not v.killed for v in audit.mutants)}"
-                     f" recorded equivalent or not graded"
+        lines.append(f"killed {sum(v.killed for v in audit.mutants)} of {len(audit.mutants)} mutants "
+                     f"({analysis.killed_share(audit.mutants):.1%}; mutation score {rate:.1%} without the "
+                     f"{sum(bool(v.equivalent) and not v.killed for v in audit.mutants)} recorded equivalent"
                      + (f"; {sum(v.carried for v in audit.mutants)} killed in an earlier audit, "
                         "not graded again" if any(v.carried for v in audit.mutants) else "")
                      + f"); collateral points {audit.collateral_points:g}")
@@ -190,4 +196,5 @@ def write(audit: Audit, limits: Thresholds, folder: Path) -> None:
     data["tasks"] = {k: sorted(v) for k, v in audit.tasks.items()}
     data["problems"] = problems(audit, limits)
     data["kill_rate"] = analysis.kill_rate(audit.mutants)
+    data["killed_share"] = analysis.killed_share(audit.mutants)
     (folder / "audit.json").write_text(json.dumps(data, indent=1, default=str) + "\n")
