@@ -38,9 +38,13 @@ def test_layer_grad_norms_leaves_no_gradients(submission, case):
 @task("clip_grad_norm_")
 @given(case=S.clip_cases())
 def test_clip_grad_norm_matches_torch(submission, case):
-    """clip_grad_norm_ above max_norm: same total norm and scaled gradients as torch.nn.utils.clip_grad_norm_"""
+    """clip_grad_norm_ above max_norm: same total norm and scaled gradients as torch.nn.utils.clip_grad_norm_ (parameters given as a list, a generator or one tensor)"""
     info = R.run_clip(submission, case)
     R.expect_clipped(info, case)
+    if case.style != "tensor":  # one tensor, not in a list, whatever the draw
+        single = S.clip_case(shapes=[(3, 2)], missing=[], ratio=0.5, style="tensor",
+                             dtype="float64", seed=0)
+        R.expect_clipped(R.run_clip(submission, single), single)
 
 
 @task("clip_grad_norm_")
