@@ -178,6 +178,17 @@ def test_collateral_points_are_lost_outside_the_task_and_integration_tests():
     assert analysis.unrecorded([verdict, survivor]) == []
 
 
+def test_audit_toml_has_only_known_tables(tmp_path):
+    """A misspelt or retired table (the old [ungraded]) is an error, not silently ignored."""
+    from types import SimpleNamespace
+    (tmp_path / "audit.toml").write_text('[ungraded]\n"f: x => pass" = "not graded"\n')
+    with pytest.raises(ValueError, match=r"unknown table\(s\) \['ungraded'\]"):
+        AuditConfig.load(SimpleNamespace(folder=tmp_path, tests={}))
+    (tmp_path / "audit.toml").write_text('[equivalent]\n"f: x => pass" = "same values"\n')
+    assert AuditConfig.load(SimpleNamespace(folder=tmp_path, tests={})).equivalent == {
+        "f: x => pass": "same values"}
+
+
 def test_equivalent_mutants_are_recorded_by_key_or_pattern():
     table = {"f: x = g(x) => pass": "exact", "*: * = _as_array(*) => pass": "pattern"}
     assert analysis.recorded_reason(table, "f: x = g(x) => pass") == "exact"

@@ -6,11 +6,11 @@ relative_error = "relerr"
 [equivalent]           # surviving mutants judged equivalent: mutant key -> one-line reason
 "relu_forward: out = np.maximum(x, 0) => ..." = "why no input can tell them apart"
 "*: * = _as_array(*) => pass" = "a key with * (any text) records every mutant it matches"
-[ungraded]             # survivors that change only behaviour the handout leaves open
-"train: raise ValueError('X must hold at least one sample') => pass" = "empty X: not graded"
 ```
-Both tables take a surviving mutant out of the mutation score; the report shows each with its
-reason (``not graded: ...`` for the second).
+A recorded survivor behaves like the reference on every input the contract (COURSE_SPEC and
+the handout) grades: the same values, or a difference only where the spec leaves the choice
+free (a figure's cosmetics, which RNG stream seeds a model). Behaviour the handout promises is
+never recorded: a survivor that changes it is a missing test.
 Integration tests (which may depend on any graded function) are the tests marked
 ``integration = true`` in ``exercise.toml``. A graded function whose task is not listed is graded by the task of the same name (case
 ignored), a method by its class's task; a private helper belongs to the tasks of the functions
@@ -26,8 +26,7 @@ from pathlib import Path
 from ..exercise import Exercise
 
 CONFIG = "audit.toml"
-#: how a reason from the [ungraded] table starts in a verdict (the report shows it as it is)
-UNGRADED = "not graded: "
+TABLES = {"functions", "equivalent"}
 
 
 @dataclass
@@ -40,11 +39,12 @@ class AuditConfig:
     def load(cls, exercise: Exercise) -> "AuditConfig":
         path = exercise.folder / CONFIG
         data = tomllib.loads(path.read_text()) if path.exists() else {}
+        if set(data) - TABLES:
+            raise ValueError(f"{path}: unknown table(s) {sorted(set(data) - TABLES)}; "
+                             f"the tables are {sorted(TABLES)}")
         return cls(functions=dict(data.get("functions", {})),
                    integration={name for name, t in exercise.tests.items() if t.integration},
-                   equivalent={**dict(data.get("equivalent", {})),
-                               **{k: UNGRADED + v for k, v in
-                                  data.get("ungraded", {}).items()}})
+                   equivalent=dict(data.get("equivalent", {})))
 
 
 @dataclass(frozen=True)

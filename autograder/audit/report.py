@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import Audit, analysis
-from .config import UNGRADED
 
 
 @dataclass(frozen=True)
@@ -101,13 +100,11 @@ def markdown(audit: Audit, limits: Thresholds) -> str:
     survivors = _survivors(audit)
     if survivors:
         parts += ["## Surviving mutants", "",
-                  "Record one in the exercise's `audit.toml`, `[equivalent]` (no input tells it "
-                  "apart) or `[ungraded]` (it changes only what the handout leaves open), keyed "
-                  "by the line in bold (`*` matches any text) with a one-line reason, or "
-                  "strengthen the tests.", ""]
+                  "Strengthen the tests, or, if no input the handout grades tells it apart "
+                  "from the reference, record it in the exercise's `audit.toml` `[equivalent]`, "
+                  "keyed by the line in bold (`*` matches any text), with a one-line reason.", ""]
         for v in survivors:
-            reason = ((v.equivalent if v.equivalent.startswith(UNGRADED)
-                       else f"equivalent: {v.equivalent}") if v.equivalent else "NOT recorded")
+            reason = f"equivalent: {v.equivalent}" if v.equivalent else "NOT recorded"
             parts += [f"**{v.key}**", "", f"{v.ident} ({v.description}); {reason}", "",
                       "```diff", v.diff.rstrip(), "```", ""]
     collateral = [v for v in audit.mutants if v.collateral]
