@@ -183,8 +183,7 @@ class Adam(torch.optim.Optimizer):
         # Validate the arguments here: ValueError naming the argument (see the handout).
         # BEGIN SOLUTION (remove)
         _check(0.0 <= lr, "lr", lr, ">= 0")
-        _check(0.0 <= betas[0] < 1.0, "betas[0]", betas[0], "in [0, 1)")
-        _check(0.0 <= betas[1] < 1.0, "betas[1]", betas[1], "in [0, 1)")
+        _check(0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0, "betas", betas, "two numbers in [0, 1)")
         _check(0.0 <= eps, "eps", eps, ">= 0")
         _check(0.0 <= weight_decay, "weight_decay", weight_decay, ">= 0")
         # END SOLUTION

@@ -32,6 +32,7 @@ BAD = {  # every error the handout lists, per optimizer
     "RMSProp": [(dict(alpha=1.5), "alpha"), (dict(alpha=-0.1), "alpha"), (dict(lr=-0.01), "lr"),
                 (dict(eps=-1e-8), "eps")],
     "Adam": [(dict(betas=(1.0, 0.999)), "betas"), (dict(betas=(0.9, -0.1)), "betas"),
+             (dict(betas=(-0.1, 0.999)), "betas"), (dict(betas=(0.9, 1.0)), "betas"),
              (dict(lr=-1e-3), "lr"), (dict(eps=-1e-8), "eps"),
              (dict(weight_decay=-0.1), "weight_decay")],
 }
@@ -42,7 +43,8 @@ GOOD = {  # boundary values of the valid ranges: valid, and the same steps as to
             dict(lr=0.1, momentum=0.5, weight_decay=1.0)],
     "AdaGrad": [dict(lr=0.0), dict(eps=0.0)],
     "RMSProp": [dict(lr=0.0), dict(alpha=0.0), dict(alpha=1.0, eps=0.1), dict(eps=0.0)],
-    "Adam": [dict(lr=0.0), dict(weight_decay=1.0), dict(eps=0.0)],
+    "Adam": [dict(lr=0.0), dict(weight_decay=1.0), dict(eps=0.0), dict(betas=(0.0, 0.999)),
+             dict(betas=(0.9, 0.0))],
 }
 
 
@@ -284,7 +286,7 @@ def test_adam_does_not_call_torch_optim(submission):
 
 @task("Adam")
 def test_adam_bad_arguments_raise_value_error(submission):
-    """Adam: boundary values (lr 0, weight_decay 1, eps 0) match torch.optim; betas outside [0, 1), a negative lr, eps or weight_decay raise ValueError naming the argument"""
+    """Adam: boundary values (lr 0, weight_decay 1, eps 0, betas 0) match torch.optim; betas outside [0, 1), a negative lr, eps or weight_decay raise ValueError naming the argument"""
     _bad_arguments(submission, "Adam")
 
 
