@@ -70,12 +70,14 @@ BUGS = {
             "same model", "own fresh model", "shared-model bug"),
         "test_public_compare_optimizers_fresh_models_same_weights": ("same model",
                                                                      "shared-model bug")},
-        {"test_compare_optimizers_reproducible_from_generator", "test_compare_optimizers_device"}),
+        {"test_compare_optimizers_reproducible_from_generator", "test_compare_optimizers_device",
+         "test_compare_optimizers_arguments"}),
     "bug_compare_fresh_init": ("compare_optimizers", {
         "test_compare_optimizers_fresh_models_identical_weights": ("same initial weights",),
         "test_compare_optimizers_reproducible_from_generator": ("same initial weights",),
         "test_public_compare_optimizers_fresh_models_same_weights": ("same initial weights",)},
-        {"test_public_compare_optimizers_structure", "test_compare_optimizers_device"}),
+        {"test_public_compare_optimizers_structure", "test_compare_optimizers_device",
+         "test_compare_optimizers_arguments"}),
     "bug_lr_sensitivity_best_loss": ("lr_sensitivity", {
         "test_lr_sensitivity_too_large_lr_diverges": ("diverge", "after the last step"),
         "test_public_lr_sensitivity_reports_the_final_loss": ("diverge", "after the last step")},

@@ -154,13 +154,15 @@ def test_schedule_values_at_known_epochs():
     assert O.warmup_cosine(0.1, 55, 10, 100) == pytest.approx(0.05)
     assert O.warmup_cosine(0.1, 100, 10, 100) == pytest.approx(0.0, abs=1e-15)
     assert O.warmup_cosine(0.1, 0, 0, 100) == 0.1          # no warmup: plain cosine
+    assert O.warmup_cosine(0.1, 4, 4, 4) == 0.1            # warmup == total: a warm-up alone
+    assert O.cosine_annealing(1.0, 1, 1) == pytest.approx(0.0, abs=1e-15)
     for value in (O.step_decay(1, 3), O.exponential_decay(1, 3), O.cosine_annealing(1, 3, 10),
                   O.warmup_cosine(1, 3, 5, 10)):
         assert type(value) is float
 
 
 @pytest.mark.parametrize("call, word", [
-    (lambda: O.step_decay(-0.1, 3), "lr0"),
+    (lambda: O.step_decay(0.1, 3, every=0), "every"),
     (lambda: O.step_decay(0.1, -1), "epoch"),
     (lambda: O.exponential_decay(0.1, -2), "epoch"),
     (lambda: O.cosine_annealing(0.1, 3, 0), "total"),

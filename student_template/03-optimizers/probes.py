@@ -108,18 +108,24 @@ def _param_groups(params, groups):
     return [{"params": [params[i] for i in g["params"]], **g.get("overrides", {})} for g in groups]
 
 
-def set_grads(params, noise_t, coef, missing=()):
-    """p.grad = noise_t[i] + coef * p (None for the indices in ``missing``)."""
+def set_grads(params, noise_t, coef, missing=(), in_place=False):
+    """p.grad = noise_t[i] + coef * p (None for the indices in ``missing``); with ``in_place``
+    written into the existing p.grad, as a training loop with zero_grad(set_to_none=False) does."""
     for i, p in enumerate(params):
         if i in missing:
             p.grad = None
+            continue
+        grad = as_tensor(noise_t[i], device=p.device, dtype=p.dtype) + coef * p.detach()
+        if in_place and p.grad is not None:
+            p.grad.copy_(grad)
         else:
-            p.grad = as_tensor(noise_t[i], device=p.device, dtype=p.dtype) + coef * p.detach()
+            p.grad = grad
 
 
 def run_optimizer(sub, opt_name, kwargs, groups, init, noise, coef, dtype="float64", device="cpu",
-                  missing=None, patch=True):
-    """Your ``opt_name`` optimizer on the parameter groups, one step per entry of ``noise``.
+                  missing=None, patch=True, in_place_grads=False):
+    """Your ``opt_name`` optimizer on the parameter groups, one step per entry of ``noise``
+    (gradients written into the existing p.grad with ``in_place_grads``).
 
     Returns the parameters after every step and the final state_dict()["state"].
     """
@@ -128,7 +134,7 @@ def run_optimizer(sub, opt_name, kwargs, groups, init, noise, coef, dtype="float
         opt = getattr(sub, opt_name)(_param_groups(params, groups), **kwargs)
         trajectory = []
         for t, noise_t in enumerate(noise):
-            set_grads(params, noise_t, coef, missing[t] if missing else ())
+            set_grads(params, noise_t, coef, missing[t] if missing else (), in_place_grads)
             opt.step()
             trajectory.append([p.detach().clone() for p in params])
     return {"trajectory": trajectory, "state": _plain_state(opt.state_dict()),
@@ -160,20 +166,22 @@ def state_dict_round_trip(sub, opt_name, kwargs, groups, init, noise, coef, spli
     return {"continued": a_traj, "reloaded": b_traj}
 
 
+def _raised(call) -> dict:
+    """What ``call()`` raised: {"raised": its type name (None when it returned), "message"}."""
+    try:
+        call()
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        return {"raised": type(exc).__name__, "message": str(exc)[:300]}
+    return {"raised": None, "message": ""}
+
+
 def value_error_probe(sub, cases):
     """Each case (class name, kwargs): construct it; report what was raised."""
-    out = []
-    for name, kwargs in cases:
-        try:
-            if name in ("SGD", "AdaGrad", "RMSProp", "Adam"):
-                getattr(sub, name)([torch.zeros(2, requires_grad=True)], **kwargs)
-            else:
-                getattr(sub, name)(**kwargs)
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            out.append({"raised": type(exc).__name__, "message": str(exc)[:300]})
-        else:
-            out.append({"raised": None, "message": ""})
-    return out
+    def call(name, kwargs):
+        if name in ("SGD", "AdaGrad", "RMSProp", "Adam"):
+            return lambda: getattr(sub, name)([torch.zeros(2, requires_grad=True)], **kwargs)
+        return lambda: getattr(sub, name)(**kwargs)
+    return [_raised(call(name, kwargs)) for name, kwargs in cases]
 
 
 # ----------------------------------------------------------------------------- schedules
@@ -200,8 +208,11 @@ _STUDENT_KINDS = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSProp", "adagrad":
 
 
 def experiment_probe(sub, fn, X, y, specs, steps, seed, global_seed=0, hidden=8, lrs=None,
-                     use_student=False):
+                     use_student=False, data_form="pair"):
     """compare_optimizers / lr_sensitivity with a recording model factory and optimizer factories.
+
+    ``seed`` None passes ``generator=None``; ``data_form`` (a key of DATA_FORMS) says how
+    (X, y) is passed as ``data``.
 
     ``specs``: [(name, kind, kwargs)]; kind in sgd/adam/rmsprop/adagrad builds torch.optim's
     class (or, with ``use_student``, yours). The model factory builds a small MLP with
@@ -235,13 +246,25 @@ def experiment_probe(sub, fn, X, y, specs, steps, seed, global_seed=0, hidden=8,
 
     factories = {name: factory_for(name, kind, kw) for name, kind, kw in specs}
     torch.manual_seed(global_seed)
-    gen = torch.Generator().manual_seed(seed)
+    gen = None if seed is None else torch.Generator().manual_seed(seed)
+    data = DATA_FORMS[data_form](X, y)
     if fn == "compare_optimizers":
-        result = sub.compare_optimizers(model_factory, (X, y), factories, steps=steps, generator=gen)
+        result = sub.compare_optimizers(model_factory, data, factories, steps=steps, generator=gen)
     else:
-        result = sub.lr_sensitivity(model_factory, (X, y), factories, list(lrs), steps=steps,
+        result = sub.lr_sensitivity(model_factory, data, factories, list(lrs), steps=steps,
                                     generator=gen)
     return {"result": result, "records": records, "factory_calls": calls["model_factory"]}
+
+
+#: how experiment_probe passes (X, y) as ``data``: the valid pair and malformed variants
+DATA_FORMS = {"pair": lambda X, y: (X, y), "X alone in a tuple": lambda X, y: (X,),
+              "y one label short": lambda X, y: (X, y[:-1]),
+              "y of shape (N, 1)": lambda X, y: (X, y[:, None])}
+
+
+def experiment_raised(sub, fn, **kw):
+    """What experiment_probe(sub, fn, **kw) raised: {"raised": type name or None, "message"}."""
+    return _raised(lambda: experiment_probe(sub, fn, **kw))
 
 
 def plot_probe(sub, results):

@@ -162,6 +162,7 @@ def _check_epoch(epoch):
 
 def step_decay(lr0, epoch, drop=0.1, every=30):
     _check_epoch(epoch)
+    _need(every > 0, "every")
     return lr0 * drop ** math.floor(epoch / every)
 
 
@@ -186,14 +187,25 @@ def warmup_cosine(lr0, epoch, warmup, total):
 
 
 def _template(model_factory, generator):
-    seed = int(torch.randint(0, 2 ** 31, (1,), generator=generator, device=generator.device))
+    if generator is None:
+        seed = int(torch.randint(0, 2 ** 31, (1,)))
+    else:
+        seed = int(torch.randint(0, 2 ** 31, (1,), generator=generator, device=generator.device))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return model_factory()
 
 
-def compare_optimizers(model_factory, data, optimizer_factories, *, steps, generator):
+def _unpack(data, steps):
+    _need(isinstance(steps, int) and steps >= 0, "steps (an integer >= 0)")
+    _need(isinstance(data, (tuple, list)) and len(data) == 2, "data (a pair (X, y))")
     X, y = data
+    _need(y.ndim == 1 and len(X) == len(y), "data (X and y with the same number of rows)")
+    return X, y
+
+
+def compare_optimizers(model_factory, data, optimizer_factories, *, steps, generator):
+    X, y = _unpack(data, steps)
     template = _template(model_factory, generator)
     out = {}
     for name, factory in optimizer_factories.items():
@@ -211,7 +223,7 @@ def compare_optimizers(model_factory, data, optimizer_factories, *, steps, gener
 
 
 def lr_sensitivity(model_factory, data, optimizer_factories, lrs, *, steps, generator):
-    X, y = data
+    X, y = _unpack(data, steps)
     template = _template(model_factory, generator)
     out = {}
     for name, factory in optimizer_factories.items():

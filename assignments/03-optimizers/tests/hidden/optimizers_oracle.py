@@ -262,9 +262,11 @@ def describe_case(case):
     return what
 
 
-def check_trajectory(info, case):
+def check_trajectory(info, case, hint=None):
     """Parameters after every step equal torch.optim's on ``case`` (float64: rtol 1e-9,
-    float32: rtol 1e-5); returns torch's final state."""
+    float32: rtol 1e-5); returns torch's final state. ``hint`` names the likely mistake when no
+    known one reproduces the trajectory."""
+    extra_hint = hint
     name, kwargs, groups, missing = case.name, case.kwargs, case.groups, case.missing
     init, noise, coef = case.init, case.noise, case.coef
     rtol, atol = (1e-9, 1e-12) if case.dtype == "float64" else (1e-5, 1e-6)
@@ -279,7 +281,7 @@ def check_trajectory(info, case):
             arr = as_array(g, "parameter")
             if arr.shape == e.shape and np.all(np.abs(arr - e) <= atol + rtol * np.abs(e)):
                 continue
-            hint = diagnose(name, kwargs, groups, init, noise, coef, got_traj, missing)
+            hint = diagnose(name, kwargs, groups, init, noise, coef, got_traj, missing) or extra_hint
             if hint is None and missing and t > 0 and any(i in m for m in missing[:t + 1]):
                 hint = ("parameters whose grad is None must be skipped: no update and no change "
                         "to their state (step counts included)")
@@ -320,13 +322,17 @@ def expect_value_errors(submission, cases):
     out = submission.probe("value_error_probe", cases=[(n, kw) for n, kw, _ in cases],
                            _where="the argument checks")
     for (name, kw, word), got in zip(cases, out):
-        call = f"{name}({_kw(kw)})"
-        if got["raised"] is None:
-            fail(f"{call} should raise ValueError, it returned normally")
-        if got["raised"] != "ValueError":
-            fail(f"{call} raised {got['raised']}: {got['message'][:200]}; expected ValueError")
-        if word not in got["message"]:
-            fail(f"{call} raised ValueError, but its message does not name {word!r}")
+        expect_value_error(got, f"{name}({_kw(kw)})", word)
+
+
+def expect_value_error(got, call, word):
+    """``got`` (a probe's {"raised", "message"} for ``call``) is a ValueError naming ``word``."""
+    if got["raised"] is None:
+        fail(f"{call} should raise ValueError, it returned normally")
+    if got["raised"] != "ValueError":
+        fail(f"{call} raised {got['raised']}: {got['message'][:200]}; expected ValueError")
+    if word not in got["message"]:
+        fail(f"{call} raised ValueError, but its message does not name {word!r}")
 
 
 # ----------------------------------------------------------------------------- schedules

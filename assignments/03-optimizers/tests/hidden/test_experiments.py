@@ -10,6 +10,7 @@ from autograder.testing import expect_close, fail, task
 
 sys.path.insert(0, os.path.dirname(__file__))
 import optimizers_oracle as R  # noqa: E402
+import probes as P  # noqa: E402
 import strategies as S  # noqa: E402
 
 XS, YS = S.spirals_data(0)
@@ -70,6 +71,44 @@ def test_lr_sensitivity_too_large_lr_diverges(submission, seed):
              "not the best loss seen)")
     if not small < start:
         fail(f"SGD at lr=0.05 should improve on the initial loss {start:.4g}; yours is {small:.4g}")
+
+
+ARGUMENT_SPECS = [("sgd", "sgd", {"lr": 0.1}), ("adam", "adam", {"lr": 0.01})]
+BAD_EXPERIMENT = [("steps=-1", {"steps": -1}, "steps"), ("steps=2.5", {"steps": 2.5}, "steps")] + [
+    (f"data = (X, y) with {form}", {"data_form": form}, "data") for form in P.DATA_FORMS if form != "pair"]
+
+
+def _experiment_arguments(submission, fn):
+    """Right values for steps = 0, float64 data and generator=None; then each BAD_EXPERIMENT
+    call raises ValueError naming the argument."""
+    sensitivity = fn == "lr_sensitivity"
+    specs = [(n, k, {kk: v for kk, v in kw.items() if not (sensitivity and kk == "lr")})
+             for n, k, kw in ARGUMENT_SPECS]
+    case = S.experiment_case(specs, steps=3, seed=7)
+    lrs = LRS[:2] if sensitivity else None
+    for valid in (case._replace(steps=0), case._replace(X=case.X.astype(np.float64)),
+                  case._replace(seed=None)):
+        info = R.run_experiment(submission, fn, valid, lrs=lrs)
+        if sensitivity:
+            R.expect_sensitivity(info, valid, lrs)
+        else:
+            R.expect_comparison(info, valid)
+    for what, kwargs, word in BAD_EXPERIMENT:
+        call = dict(X=case.X, y=case.y, specs=specs, steps=case.steps, seed=case.seed, lrs=lrs)
+        info = submission.probe("experiment_raised", fn=fn, **{**call, **kwargs}, _where=fn)
+        R.expect_value_error(info, f"{fn} with {what}", word)
+
+
+@task("compare_optimizers")
+def test_compare_optimizers_arguments(submission):
+    """compare_optimizers: right losses for steps = 0, float64 data (the model follows X's dtype) and generator=None; steps not an integer >= 0 or data not (X, y) with matching rows raise ValueError naming it"""
+    _experiment_arguments(submission, "compare_optimizers")
+
+
+@task("lr_sensitivity")
+def test_lr_sensitivity_arguments(submission):
+    """lr_sensitivity: right losses for steps = 0, float64 data (the model follows X's dtype) and generator=None; steps not an integer >= 0 or data not (X, y) with matching rows raise ValueError naming it"""
+    _experiment_arguments(submission, "lr_sensitivity")
 
 
 @task("plot_optimizer_comparison")

@@ -32,13 +32,25 @@ BAD = {  # every error the handout lists, per optimizer
     "RMSProp": [(dict(alpha=1.5), "alpha"), (dict(alpha=-0.1), "alpha"), (dict(lr=-0.01), "lr"),
                 (dict(eps=-1e-8), "eps")],
     "Adam": [(dict(betas=(1.0, 0.999)), "betas"), (dict(betas=(0.9, -0.1)), "betas"),
+             (dict(betas=(-0.1, 0.999)), "betas"), (dict(betas=(0.9, 1.0)), "betas"),
              (dict(lr=-1e-3), "lr"), (dict(eps=-1e-8), "eps"),
              (dict(weight_decay=-0.1), "weight_decay")],
 }
 
 
-def fixed_case(name, seed=0, steps=6):
-    return S.optimizer_case(name, FIXED[name], GROUPS, [(3, 2), (4,)], seed, steps)
+GOOD = {  # boundary values of the valid ranges: valid, and the same steps as torch.optim
+    "SGD": [dict(lr=0.0, momentum=0.9), dict(lr=0.1, weight_decay=1.0),
+            dict(lr=0.1, momentum=0.5, weight_decay=1.0)],
+    "AdaGrad": [dict(lr=0.0), dict(eps=0.0)],
+    "RMSProp": [dict(lr=0.0), dict(alpha=0.0), dict(alpha=1.0, eps=0.1), dict(eps=0.0)],
+    "Adam": [dict(lr=0.0), dict(weight_decay=1.0), dict(eps=0.0), dict(betas=(0.0, 0.999)),
+             dict(betas=(0.9, 0.0))],
+}
+
+
+def fixed_case(name, seed=0, steps=6, kwargs=None):
+    return S.optimizer_case(name, FIXED[name] if kwargs is None else kwargs, GROUPS,
+                            [(3, 2), (4,)], seed, steps)
 
 
 def _values(submission, case):
@@ -83,14 +95,18 @@ def _no_torch_optim(submission, name):
 
 
 def _bad_arguments(submission, name):
-    _values(submission, fixed_case(name, steps=3))
+    for kwargs in [FIXED[name]] + GOOD[name]:
+        _values(submission, fixed_case(name, steps=3, kwargs=kwargs))
     R.expect_value_errors(submission, [(name, kw, word) for kw, word in BAD[name]])
 
 
 def _state(submission, name):
-    case = fixed_case(name)
-    info, exp_state = _values(submission, case)
-    R.check_state(info, name, exp_state, R.describe_case(case))
+    # SGD without momentum keeps no state at all (torch.optim.SGD stores no momentum_buffer)
+    extra = [dict(lr=0.1, weight_decay=0.01)] if name == "SGD" else []
+    for kwargs in [FIXED[name]] + extra:
+        case = fixed_case(name, kwargs=kwargs)
+        info, exp_state = _values(submission, case)
+        R.check_state(info, name, exp_state, R.describe_case(case))
 
 
 def float32_cases(name):
@@ -138,13 +154,25 @@ def test_sgd_does_not_call_torch_optim(submission):
 
 @task("SGD")
 def test_sgd_bad_arguments_raise_value_error(submission):
-    """SGD: negative lr or weight_decay, momentum outside [0, 1), nesterov without momentum raise ValueError naming the argument"""
+    """SGD: boundary values (lr 0, weight_decay 1) match torch.optim; negative lr or weight_decay, momentum outside [0, 1), nesterov without momentum raise ValueError naming the argument"""
     _bad_arguments(submission, "SGD")
 
 
 @task("SGD")
+def test_sgd_momentum_buffer_is_a_copy(submission):
+    """SGD with momentum equals torch.optim.SGD when gradients are written into p.grad in place (zero_grad(set_to_none=False)): the buffer is a copy of the gradient"""
+    case = fixed_case("SGD", kwargs=dict(lr=0.1, momentum=0.9))
+    _values(submission, case)
+    # torch's buffer is a copy, so its trajectory does not depend on how p.grad is refilled
+    R.check_trajectory(R.run_case(submission, case, in_place_grads=True), case,
+                       hint="with gradients written into p.grad in place (zero_grad(set_to_none="
+                            "False), then backward) your steps change: the momentum buffer must "
+                            "be a copy of the gradient, not the gradient itself (g.clone())")
+
+
+@task("SGD")
 def test_sgd_state_matches_torch(submission):
-    """SGD's state uses torch.optim's key (momentum_buffer) and values (a convention)"""
+    """SGD's state uses torch.optim's key (momentum_buffer) and values, and is empty without momentum (a convention)"""
     _state(submission, "SGD")
 
 
@@ -178,7 +206,7 @@ def test_adagrad_does_not_call_torch_optim(submission):
 
 @task("AdaGrad")
 def test_adagrad_bad_arguments_raise_value_error(submission):
-    """AdaGrad: negative lr or eps raise ValueError naming the argument"""
+    """AdaGrad: boundary values (lr 0, eps 0) match torch.optim; negative lr or eps raise ValueError naming the argument"""
     _bad_arguments(submission, "AdaGrad")
 
 
@@ -218,7 +246,7 @@ def test_rmsprop_does_not_call_torch_optim(submission):
 
 @task("RMSProp")
 def test_rmsprop_bad_arguments_raise_value_error(submission):
-    """RMSProp: alpha outside [0, 1], a negative lr or eps raise ValueError naming the argument"""
+    """RMSProp: boundary values (lr 0, alpha 0 and 1, eps 0) match torch.optim; alpha outside [0, 1], a negative lr or eps raise ValueError naming the argument"""
     _bad_arguments(submission, "RMSProp")
 
 
@@ -258,7 +286,7 @@ def test_adam_does_not_call_torch_optim(submission):
 
 @task("Adam")
 def test_adam_bad_arguments_raise_value_error(submission):
-    """Adam: betas outside [0, 1), a negative lr, eps or weight_decay raise ValueError naming the argument"""
+    """Adam: boundary values (lr 0, weight_decay 1, eps 0, betas 0) match torch.optim; betas outside [0, 1), a negative lr, eps or weight_decay raise ValueError naming the argument"""
     _bad_arguments(submission, "Adam")
 
 

@@ -92,16 +92,21 @@ BAD = [("step_decay", dict(lr0=0.1, epoch=-1), "epoch"),
        ("warmup_cosine", dict(lr0=0.1, epoch=-1, warmup=2, total=10), "epoch"),
        ("warmup_cosine", dict(lr0=0.1, epoch=3, warmup=0, total=0), "total"),
        ("warmup_cosine", dict(lr0=0.1, epoch=3, warmup=20, total=10), "warmup"),
-       ("warmup_cosine", dict(lr0=0.1, epoch=3, warmup=-1, total=10), "warmup")]
-GOOD = {"step_decay": [dict(lr0=0.1, epoch=e, drop=0.5, every=3) for e in range(8)],
+       ("warmup_cosine", dict(lr0=0.1, epoch=3, warmup=-1, total=10), "warmup"),
+       ("step_decay", dict(lr0=0.1, epoch=3, every=0), "every"),
+       ("step_decay", dict(lr0=0.1, epoch=3, every=-2), "every")]
+# valid values, boundaries of the valid ranges included: every 1, total 1, warmup 0 (plain
+# cosine annealing) and warmup == total (a warm-up alone)
+GOOD = {"step_decay": [dict(lr0=0.1, epoch=e, drop=0.5, every=ev) for ev in (3, 1) for e in range(8)],
         "exponential_decay": [dict(lr0=0.1, epoch=e, k=0.2) for e in range(5)],
-        "cosine_annealing": [dict(lr0=0.1, epoch=e, total=6) for e in range(7)],
-        "warmup_cosine": [dict(lr0=0.1, epoch=e, warmup=2, total=6) for e in range(7)]}
+        "cosine_annealing": [dict(lr0=0.1, epoch=e, total=T) for T in (6, 1) for e in range(T + 1)],
+        "warmup_cosine": [dict(lr0=0.1, epoch=e, warmup=w, total=T)
+                          for w, T in ((2, 6), (0, 6), (6, 6), (0, 1), (1, 1)) for e in range(T + 1)]}
 
 
 @task("schedules")
 def test_schedules_bad_arguments_raise_value_error(submission):
-    """schedules: right values, and a negative epoch, total <= 0 or warmup outside [0, total] raise ValueError naming it"""
+    """schedules: right values (boundaries included: every 1, total 1, warmup 0 or total), and a negative epoch, every <= 0, total <= 0 or warmup outside [0, total] raise ValueError naming it"""
     for name, calls in GOOD.items():
         _check(submission, name, calls)
     R.expect_value_errors(submission, BAD)
