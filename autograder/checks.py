@@ -6,6 +6,8 @@ expected arrays themselves.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .errors import GradingFailure
@@ -16,6 +18,17 @@ DTYPE_TOL = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 1e-4, np.dtype(np
 
 def fail(message: str):
     raise GradingFailure(message)
+
+
+def expect_value_error(report: dict, call: str, word: str) -> None:
+    """``report`` (a probe's ``{"raised": type name or None, "message": str}`` for ``call``) is a
+    ValueError whose message names the argument ``word`` (as a whole word)."""
+    if report["raised"] is None:
+        fail(f"{call} should raise ValueError, it returned normally")
+    if report["raised"] != "ValueError":
+        fail(f"{call} raised {report['raised']}: {report['message'][:200]}; expected ValueError")
+    if not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", report["message"]):
+        fail(f"{call} raised ValueError, but its message does not name the argument {word!r}")
 
 
 def as_array(got, what: str) -> np.ndarray:

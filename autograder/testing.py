@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from .catalog import canonical_task
 from .checks import (as_array, expect_close, expect_scalar_close, expect_shape,  # noqa: F401
-                     expect_type, expect_unchanged, fail, norm_rel_error)
+                     expect_type, expect_unchanged, expect_value_error, fail, norm_rel_error)
 from .devices import deterministic_torch, expect_no_device_bug, parity_device  # noqa: F401
 from .errors import GradingFailure, SubmissionError  # noqa: F401
 from .wire import Opaque, TensorData  # noqa: F401

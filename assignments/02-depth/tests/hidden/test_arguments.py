@@ -4,7 +4,7 @@ right values)."""
 import os
 import sys
 
-from autograder.testing import fail, task
+from autograder.testing import expect_value_error, fail, task
 
 sys.path.insert(0, os.path.dirname(__file__))
 import depth_oracle as R  # noqa: E402
@@ -21,17 +21,7 @@ INIT_SIZES = (40, 120, 30)
 def _expect_value_error(submission, fn, kwargs, word):
     """``fn(**kwargs)`` (init_weights on a small model) raises ValueError naming ``word``."""
     info = submission.probe("value_error_probe", fn=fn, kwargs=kwargs, _where=fn)
-    _expect_raised(info, f"{fn}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})", word)
-
-
-def _expect_raised(info, call, word):
-    """A probe's report of ``call``: a ValueError whose message names ``word``."""
-    if info["raised"] is None:
-        fail(f"{call} should raise ValueError, it returned normally")
-    if info["raised"] != "ValueError":
-        fail(f"{call} raised {info['raised']}: {info['message'][:200]}; expected ValueError")
-    if word not in info["message"]:
-        fail(f"{call} raised ValueError, but its message does not name the argument {word!r}")
+    expect_value_error(info, f"{fn}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})", word)
 
 
 @task("make_mlp")
@@ -85,7 +75,7 @@ def test_train_and_measure_rejects_bad_arguments(submission):
         info = submission.probe("train_raised", sizes=list(case.sizes), activation="tanh",
                                 residual=False, weights=case.weights, data=data,
                                 kwargs={**good, **kwargs}, split=split, _where="train_and_measure")
-        _expect_raised(info, f"train_and_measure with {what}", word)
+        expect_value_error(info, f"train_and_measure with {what}", word)
 
 
 def _expect_train_values(submission, case, generator=True):

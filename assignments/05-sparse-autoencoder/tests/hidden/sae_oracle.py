@@ -9,7 +9,7 @@ import torch
 
 from autograder.errors import NotImplementedYet  # noqa: F401 - used by the tests
 from autograder.testing import (SubmissionError, TensorData, as_array, expect_close,  # noqa: F401
-                                fail, reference)
+                                expect_value_error, fail, reference)
 
 ref = reference()
 
@@ -203,10 +203,4 @@ def expect_value_errors(submission, fn, cases):
         info = submission.probe("value_error_probe", fn=fn, kwargs=kwargs, _where=fn)
         shown = ", ".join(f"{k}={'array of shape ' + str(np.shape(v)) if isinstance(v, np.ndarray) else repr(v)}"
                           for k, v in kwargs.items() if k != "model_weights")
-        call = f"{fn}({shown})"
-        if info["raised"] is None:
-            fail(f"{call} should raise ValueError, it returned normally")
-        if info["raised"] != "ValueError":
-            fail(f"{call} raised {info['raised']}: {info['message'][:200]}; expected ValueError")
-        if word not in info["message"]:
-            fail(f"{call} raised ValueError, but its message does not name the argument {word!r}")
+        expect_value_error(info, f"{fn}({shown})", word)

@@ -3,12 +3,12 @@ tests share. The formulas are the chapter's, with the course's fix (KL summed ov
 dimensions, then averaged over the batch)."""
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import torch
 
 from autograder.testing import TensorData, expect_close, fail
+from autograder.testing import expect_value_error as expect_value_error_report
 
 
 def on(device, array, dtype=None):
@@ -210,10 +210,4 @@ def expect_value_error(submission, fn, args, kwargs, word, stand_ins=False):
     (``stand_ins``: with the course's VAE and loss functions in place of the student's)."""
     info = submission.probe("value_error_probe", fn=fn, args=args, kwargs=kwargs,
                             stand_ins=stand_ins, _where=fn)
-    call = f"{fn}({word}=<bad>)"
-    if info["raised"] is None:
-        fail(f"{call} should raise ValueError, it returned normally")
-    if info["raised"] != "ValueError":
-        fail(f"{call} raised {info['raised']}: {info['message'][:200]}; expected ValueError")
-    if not re.search(rf"\b{re.escape(word)}\b", info["message"]):
-        fail(f"{call} raised ValueError, but its message does not name the argument {word!r}")
+    expect_value_error_report(info, f"{fn}({word}=<bad>)", word)
