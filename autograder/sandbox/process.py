@@ -30,7 +30,8 @@ from ..errors import WorkerLost
 from .limits import Limits, resident_mb
 
 HERE = Path(__file__).resolve().parent
-WORKER_FILES = (HERE / "worker_main.py", HERE.parent / "wire.py", HERE.parent / "probe_tools.py")
+WORKER_FILES = (HERE / "worker_main.py", HERE.parent / "wire.py", HERE.parent / "probe_tools.py",
+                HERE.parent / "probe_basics.py")
 STANDINS = "standins.py"
 UID_RANGE = (200_000, 260_000)
 #: packages the worker may import besides the Python installation (found where the parent has them)
