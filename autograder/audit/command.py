@@ -37,12 +37,6 @@ def add_arguments(p):
                    help="most false failures of correct submissions (default 0)")
 
 
-def survivor_keys(report: Path) -> set[str]:
-    """Keys of the mutants an earlier audit (its audit.json) left alive."""
-    data = json.loads(report.read_text())
-    return {m["key"] for m in data.get("mutants", []) if not m["killed"]}
-
-
 def killed_verdicts(reports: list[Path]) -> dict[str, dict]:
     """key -> the verdict (audit.json entry) of every mutant one of ``reports`` killed."""
     killed = {}
