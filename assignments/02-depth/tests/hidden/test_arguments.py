@@ -60,8 +60,8 @@ def test_train_and_measure_rejects_bad_arguments(submission):
     # loss_curve[0] exactly (a size-weighted mean too), whatever order the rows come in
     frozen = S.train_case(dict(case.config), n_train=16, n_test=4, epochs=1, batch_size=16,
                           lr=0.0, seed=1)
-    _expect_train_values(submission, frozen)
-    _expect_strictly_below(submission, frozen)
+    first = _expect_train_values(submission, frozen)["result"]["loss_curve"][0]
+    _expect_strictly_below(submission, frozen, first)
     good = dict(epochs=1, lr=0.1, batch_size=4, loss_threshold=0.0)
     cases = [("data=(X_train, y_train), without the test split", case.data, {}, "two", "data"),
              ("y_train of 11 labels for 12 rows of X_train", (X_tr, y_tr[:11], X_te, y_te), {},
@@ -79,16 +79,18 @@ def test_train_and_measure_rejects_bad_arguments(submission):
 
 
 def _expect_train_values(submission, case, generator=True):
-    """train_and_measure's values on ``case`` (one batch per epoch, or batches of one row)."""
+    """train_and_measure's values on ``case`` (one batch per epoch, or batches of one row);
+    returns the probe's report."""
     steps, _ = R.replica(case)
     threshold, _ = R.pick_threshold(steps, case.seed)
-    R.expect_train_values(R.run_train(submission, case, threshold, generator), case, threshold)
+    info = R.run_train(submission, case, threshold, generator)
+    R.expect_train_values(info, case, threshold)
+    return info
 
 
-def _expect_strictly_below(submission, case):
-    """A one-step run with loss L (your own run's loss_curve[0]): a threshold of exactly L is
-    not strictly undercut."""
-    first = R.run_train(submission, case, 0.0)["result"]["loss_curve"][0]
+def _expect_strictly_below(submission, case, first):
+    """A one-step run whose loss is ``first`` (your own run's loss_curve[0]): a threshold of
+    exactly that is not strictly undercut."""
     got = R.run_train(submission, case, first)["result"]["steps_to_threshold"]
     if got is not None:
         fail(f"train_and_measure (one step) with loss_threshold equal to that step's loss "

@@ -58,4 +58,3 @@ def test_clip_grad_norm_untouched_below_max_norm(submission, case):
     if none["total"] != 0.0 or any(g is not None for g in none["grads"]):
         fail(f"clip_grad_norm_ on parameters without gradients returned {none['total']!r}; like "
              "torch, it skips them: the total norm of no gradients is 0.0 and nothing changes")
-
