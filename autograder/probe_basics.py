@@ -37,3 +37,13 @@ def course_versions(*names) -> dict:
         return {}
     return {name: getattr(standins, f"Course{name}" if name[0].isupper() else f"course_{name}")
             for name in names}
+
+
+def raised(call, max_chars: int | None = None) -> dict:
+    """What ``call()`` raised, as plain data for an argument-check test: ``{"raised": its type
+    name, or None when it returned, "message": str(exc)}`` (the first ``max_chars`` only)."""
+    try:
+        call()
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        return {"raised": type(exc).__name__, "message": str(exc)[:max_chars]}
+    return {"raised": None, "message": ""}

@@ -17,9 +17,9 @@ import torch.nn.functional as F
 from torch import nn
 
 try:  # in the worker the engine puts probe_tools next to this file
-    from probe_tools import check_devices, describe_figure
+    from probe_tools import check_devices, describe_figure, raised
 except ImportError:  # in the parent (tests reuse the model builders below)
-    from autograder.probe_tools import check_devices, describe_figure
+    from autograder.probe_tools import check_devices, describe_figure, raised
 
 ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 
@@ -306,7 +306,7 @@ def train_raised(sub, sizes, activation, residual, weights, data, kwargs, split=
     X_tr, y_tr, X_te, y_te = _split(data)
     model = build_mlp(sizes, activation, residual, weights, device=X_tr.device, dtype=X_tr.dtype)
     gen = torch.Generator().manual_seed(0)
-    return _raised(lambda: sub.train_and_measure(
+    return raised(lambda: sub.train_and_measure(
         model, (X_tr, y_tr, X_te, y_te) if split == "four" else (X_tr, y_tr), generator=gen,
         **kwargs))
 
@@ -459,18 +459,9 @@ def device_probe(sub, fn, **kw):
 
 
 # ----------------------------------------------------------------------------- argument checks
-def _raised(call) -> dict:
-    """What ``call()`` raised: its type name and message (None and "" when it returned)."""
-    try:
-        call()
-    except Exception as exc:  # noqa: BLE001 - reported to the test
-        return {"raised": type(exc).__name__, "message": str(exc)}
-    return {"raised": None, "message": ""}
-
-
 def value_error_probe(sub, fn, kwargs):
     """Call ``fn`` with bad arguments; report what it raised."""
     if fn == "init_weights":
-        return _raised(lambda: sub.init_weights(_init_model([3, 4, 2], torch.float32, "cpu"),
+        return raised(lambda: sub.init_weights(_init_model([3, 4, 2], torch.float32, "cpu"),
                                                 **kwargs))
-    return _raised(lambda: getattr(sub, fn)(**kwargs))
+    return raised(lambda: getattr(sub, fn)(**kwargs))

@@ -22,9 +22,9 @@ import torch
 from torch import nn
 
 try:  # in the worker the engine puts probe_tools next to this file
-    from probe_tools import check_devices, course_versions, replaced, snapshot
+    from probe_tools import check_devices, course_versions, raised, replaced, snapshot
 except ImportError:  # in the parent (tests reuse the stand-in model below)
-    from autograder.probe_tools import check_devices, course_versions, replaced, snapshot
+    from autograder.probe_tools import check_devices, course_versions, raised, replaced, snapshot
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -407,12 +407,11 @@ def value_error_probe(sub, fn, args=(), kwargs=None, stand_ins=False):
     (``stand_ins``: with the course's VAE and loss functions in place of yours); report what it
     raised."""
     kwargs = dict(kwargs or {})
-    try:
+
+    def call():
         with _stand_ins(sub, stand_ins):
             if fn == "sample":
                 sub.sample(StandInVAE(kwargs.pop("weights")), **kwargs)
             else:
                 getattr(sub, fn)(*[as_tensor(a) for a in args], **kwargs)
-    except Exception as exc:  # noqa: BLE001 - reported to the test
-        return {"raised": type(exc).__name__, "message": str(exc)}
-    return {"raised": None, "message": ""}
+    return raised(call)

@@ -18,9 +18,9 @@ import torch
 from torch import nn
 
 try:  # in the worker the engine puts probe_tools next to this file
-    from probe_tools import check_devices, describe_figure
+    from probe_tools import check_devices, describe_figure, raised
 except ImportError:  # in the parent (tests reuse the model builders below)
-    from autograder.probe_tools import check_devices, describe_figure
+    from autograder.probe_tools import check_devices, describe_figure, raised
 
 # ----------------------------------------------------------------------------- helpers
 def as_tensor(value, *, device=None, dtype=None) -> torch.Tensor:
@@ -166,22 +166,13 @@ def state_dict_round_trip(sub, opt_name, kwargs, groups, init, noise, coef, spli
     return {"continued": a_traj, "reloaded": b_traj}
 
 
-def _raised(call) -> dict:
-    """What ``call()`` raised: {"raised": its type name (None when it returned), "message"}."""
-    try:
-        call()
-    except Exception as exc:  # noqa: BLE001 - reported to the test
-        return {"raised": type(exc).__name__, "message": str(exc)[:300]}
-    return {"raised": None, "message": ""}
-
-
 def value_error_probe(sub, cases):
     """Each case (class name, kwargs): construct it; report what was raised."""
     def call(name, kwargs):
         if name in ("SGD", "AdaGrad", "RMSProp", "Adam"):
             return lambda: getattr(sub, name)([torch.zeros(2, requires_grad=True)], **kwargs)
         return lambda: getattr(sub, name)(**kwargs)
-    return [_raised(call(name, kwargs)) for name, kwargs in cases]
+    return [raised(call(name, kwargs), 300) for name, kwargs in cases]
 
 
 # ----------------------------------------------------------------------------- schedules
@@ -264,7 +255,7 @@ DATA_FORMS = {"pair": lambda X, y: (X, y), "X alone in a tuple": lambda X, y: (X
 
 def experiment_raised(sub, fn, **kw):
     """What experiment_probe(sub, fn, **kw) raised: {"raised": type name or None, "message"}."""
-    return _raised(lambda: experiment_probe(sub, fn, **kw))
+    return raised(lambda: experiment_probe(sub, fn, **kw), 300)
 
 
 def plot_probe(sub, results):

@@ -23,9 +23,9 @@ import torch.nn.functional as F
 from torch import nn
 
 try:  # in the worker the engine puts probe_tools next to this file
-    from probe_tools import check_devices, describe_figure, replaced, snapshot
+    from probe_tools import check_devices, describe_figure, raised, replaced, snapshot
 except ImportError:  # in the parent (tests reuse the stand-ins below)
-    from autograder.probe_tools import check_devices, describe_figure, replaced, snapshot
+    from autograder.probe_tools import check_devices, describe_figure, raised, replaced, snapshot
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -355,7 +355,8 @@ def value_error_probe(sub, fn, kwargs):
     kwargs = {k: as_tensor(v) if hasattr(v, "shape") else v for k, v in kwargs.items()}
     if fn in ("random_crop", "augment"):
         kwargs.setdefault("generator", _gen(0, "cpu"))
-    try:
+
+    def call():
         if fn == "BatchNormFunction":
             sub.BatchNormFunction.apply(kwargs["x"], kwargs["gamma"], kwargs["beta"], kwargs["eps"])
         elif fn == "BatchNorm1d.forward":
@@ -368,9 +369,7 @@ def value_error_probe(sub, fn, kwargs):
         else:
             with replaced(sub, **(augment_stand_ins() if fn == "augment" else {})):
                 getattr(sub, fn)(**kwargs)
-    except Exception as exc:  # noqa: BLE001 - reported to the test
-        return {"raised": type(exc).__name__, "message": str(exc)}
-    return {"raised": None, "message": ""}
+    return raised(call)
 
 
 def _stand_in_shapes():
